@@ -1,0 +1,1 @@
+"""Subcommands of ``bss2``: one module each, each exposing ``register(subparsers)``."""

@@ -1,0 +1,1 @@
+"""calix-style per-neuron calibration over the chip interface."""
