@@ -468,6 +468,8 @@ class RunResult:
 
     chip_id: int
     duration_us: float
+    seed: int
+    """The seed of the run's temporal noise: pass it again to repeat the run exactly."""
     spikes: SpikeRecord
     dropped_events: np.ndarray
     madc: MADCTrace | None = None
@@ -482,6 +484,9 @@ class Chip(Protocol):
     """A BrainScaleS-2 chip: the emulator, or an adapter to a real one."""
 
     chip_id: int
+    identity: str
+    """Names this chip's fixed-pattern noise, e.g. ``"emulator:7"`` or ``"emulator:ideal"``:
+    the key under which its calibrations are cached."""
 
     def run(self, config: ChipConfiguration, stimulus: Stimulus, duration_us: float,
             seed: int | None = None) -> RunResult:

@@ -1,0 +1,220 @@
+"""The emulated BrainScaleS-2 chip: implements :class:`emulator.interface.Chip`.
+
+A run validates the configuration and stimulus, applies this chip's transfer functions
+and fixed-pattern noise, flattens synapses and routing into a fan-out table, passes the
+stimulus through the FPGA link model, integrates every trial with the compiled kernel
+(:mod:`emulator.integrator`) and digitises the recordings.
+
+Quiescent neurons are not integrated: a neuron that receives no synaptic input, no
+constant current, has no adaptation or exponential term, is not recorded by the MADC and
+rests more than six noise standard deviations below an enabled threshold (or has the
+threshold off) can never leave its leak potential, so its membrane is known without
+integration (CADC samples of it are drawn from its stationary distribution).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import integrator as K
+from .errors import ConfigurationError, PlasticityError
+from .fanout import FanOut, build_fanout
+from .fixed_pattern import FixedPattern
+from .input_link import DeliveredEvents, deliver
+from .interface import (MADC_SAMPLE_RATE_MHZ, N_NEURONS, CADCSamples, ChipConfiguration, MADCSource,
+                        MADCTrace, NeuronConfig, RunResult, SpikeRecord, Stimulus, quantise_to_fpga_ticks)
+from .random_streams import trial_seeds
+from .readout import cadc_codes, madc_codes
+from .transfer import NeuronPhysics, neuron_physics, nominal_potential_mv
+
+SPONTANEOUS_MARGIN_SIGMA = 6.0
+
+
+@dataclass(frozen=True)
+class TemporalNoise:
+    """Trial-to-trial noise of the analog core (all zero in ideal mode).
+
+    Magnitudes are this emulator's choice (public sources name the effects, not figures):
+    membrane noise of 1.5 mV std (~0.5 CADC LSB), spike-time jitter 2 ns, CapMem read-out
+    noise 0.3 DAC LSB per run, CADC read noise 0.6 LSB, MADC read noise 1 LSB.
+    """
+
+    membrane_mv: float = 1.5
+    spike_jitter_us: float = 0.002
+    capmem_dac: float = 0.3
+    cadc_lsb: float = 0.6
+    madc_lsb: float = 1.0
+
+    @classmethod
+    def off(cls) -> "TemporalNoise":
+        return cls(0.0, 0.0, 0.0, 0.0, 0.0)
+
+
+class Emulator:
+    """A cycle-approximate BrainScaleS-2 chip.
+
+    ``chip_id`` selects the chip's fixed-pattern noise (same id, same chip);
+    ``ideal=True`` gives the design chip without fixed-pattern or temporal noise;
+    ``dt_us`` is the integration step in hardware microseconds.
+    """
+
+    def __init__(self, chip_id: int = 0, ideal: bool = False, dt_us: float = 0.1,
+                 noise: TemporalNoise | None = None):
+        if not 0.001 <= dt_us <= 1.0:
+            raise ConfigurationError(f"dt_us = {dt_us}: the integration step must lie in 0.001..1 us")
+        self.chip_id = int(chip_id)
+        self.ideal = bool(ideal)
+        self.dt_us = float(dt_us)
+        self.fixed_pattern = FixedPattern.ideal() if ideal else FixedPattern.for_chip(self.chip_id)
+        self.noise = TemporalNoise.off() if ideal else (noise if noise is not None else TemporalNoise())
+
+    @property
+    def identity(self) -> str:
+        return "emulator:ideal" if self.ideal else f"emulator:{self.chip_id}"
+
+    def __repr__(self) -> str:
+        return f"Emulator(chip_id={self.chip_id}, ideal={self.ideal}, dt_us={self.dt_us})"
+
+    def run(self, config: ChipConfiguration, stimulus: Stimulus, duration_us: float,
+            seed: int | None = None) -> RunResult:
+        if not np.isfinite(duration_us) or duration_us <= 0:
+            raise ConfigurationError(f"duration_us = {duration_us}: a run needs a positive, finite duration")
+        config.validate()
+        stimulus.validate()
+        if config.plasticity:
+            raise PlasticityError("PPU programs are not supported by this emulator build yet")
+        seed = int(np.random.SeedSequence().entropy % 2**63) if seed is None else int(seed)
+        rng = np.random.default_rng(seed)
+        physics = self._physics(config, rng)
+        fanout = build_fanout(config.synapses, config.routing, physics, self.fixed_pattern)
+        events = deliver(stimulus, duration_us)
+        active = self._active_neurons(config, physics, fanout)
+        return self._integrate(config, stimulus.n_trials, duration_us, seed, rng, physics, fanout, events, active)
+
+    # -- preparation -----------------------------------------------------------------
+
+    def _physics(self, config: ChipConfiguration, rng: np.random.Generator) -> NeuronPhysics:
+        capmem_noise = None
+        if self.noise.capmem_dac > 0:
+            capmem_noise = rng.normal(0.0, self.noise.capmem_dac, (len(NeuronConfig.analog_fields()), N_NEURONS))
+        return neuron_physics(config.neurons, self.fixed_pattern, config.synapse_dac_bias, capmem_noise)
+
+    def _active_neurons(self, config: ChipConfiguration, physics: NeuronPhysics, fanout: FanOut) -> np.ndarray:
+        active = np.zeros(N_NEURONS, bool)
+        active[fanout.target[fanout.amplitude != 0]] = True
+        active |= physics.i_offset_na != 0
+        active |= physics.adaptation_enable | physics.exponential_enable
+        margin = SPONTANEOUS_MARGIN_SIGMA * self.noise.membrane_mv
+        active |= physics.threshold_enable & (physics.v_leak_mv >= physics.v_thresh_mv - margin)
+        active[list(config.readout.madc_neurons)] = True
+        return np.flatnonzero(active)
+
+    @staticmethod
+    def _parameter_matrix(physics: NeuronPhysics, idx: np.ndarray, membrane_noise_mv: float) -> np.ndarray:
+        P = np.empty((K.N_PARAMS, idx.size))
+        rows = {
+            K.V_LEAK: physics.v_leak_mv, K.V_RESET: physics.v_reset_mv, K.V_TH: physics.v_thresh_mv,
+            K.C_MEM: physics.c_pf, K.G_LEAK: physics.g_leak_us, K.G_RESET: physics.g_reset_us,
+            K.T_REF: physics.t_refrac_us, K.T_CLAMP: physics.t_clamp_us, K.TH_EN: physics.threshold_enable,
+            K.TAU_E: physics.tau_syn_us[0], K.TAU_I: physics.tau_syn_us[1], K.COBA_E: physics.coba[0],
+            K.COBA_I: physics.coba[1], K.E_REV_E: physics.e_rev_mv[0], K.E_REV_I: physics.e_rev_mv[1],
+            K.I_OFF: physics.i_offset_na, K.AD_EN: physics.adaptation_enable, K.TAU_W: physics.tau_w_us,
+            K.ADAPT_A: physics.a_us, K.ADAPT_B: physics.b_na, K.V_REF: physics.v_ref_mv,
+            K.EX_EN: physics.exponential_enable, K.I_EXP: physics.i_exp_na, K.V_EXP: physics.v_exp_mv,
+            K.DELTA_T: physics.delta_t_mv, K.NOISE_MV: np.full(N_NEURONS, membrane_noise_mv),
+        }
+        for row, values in rows.items():
+            P[row] = np.asarray(values, float)[idx]
+        return P
+
+    # -- integration -------------------------------------------------------------------
+
+    def _integrate(self, config: ChipConfiguration, n_trials: int, duration_us: float, seed: int,
+                   rng: np.random.Generator, physics: NeuronPhysics, fanout: FanOut,
+                   events: DeliveredEvents, idx: np.ndarray) -> RunResult:
+        m = idx.size
+        compact = np.full(N_NEURONS, -1, np.int64)
+        compact[idx] = np.arange(m)
+        table = fanout.remap_targets(compact)
+        P = self._parameter_matrix(physics, idx, self.noise.membrane_mv)
+        neurons = config.neurons
+        label = np.where(neurons.event_output_label >= 0, neurons.event_output_label, np.arange(N_NEURONS))
+        source_of_neuron = np.where(neurons.event_output_enable, table.source_of_label[label], -1)[idx].astype(np.int64)
+        ev_source = table.source_of_label[events.label].astype(np.int64)
+
+        dt = self.dt_us
+        n_steps = int(np.ceil(duration_us / dt - 1e-9))
+        readout = config.readout
+        madc_neurons = tuple(int(n) for n in readout.madc_neurons)
+        madc_index = compact[list(madc_neurons)].astype(np.int64)
+        madc_row = {MADCSource.MEMBRANE: K.V, MADCSource.EXCITATORY_SYNIN: K.I_E,
+                    MADCSource.INHIBITORY_SYNIN: K.I_I, MADCSource.ADAPTATION: K.W_AD}[MADCSource(readout.madc_source)]
+        madc_out = np.zeros((n_trials, len(madc_neurons), n_steps + 1))
+        cadc_times = (np.arange(0.0, duration_us, readout.cadc_period_us) if readout.cadc_period_us
+                      else np.zeros(0))
+        cadc_out = np.zeros((n_trials, cadc_times.size, m))
+
+        capacity = 256 + 16 * m
+        rng_states = trial_seeds(seed, n_trials)
+        while True:
+            state = np.zeros((n_trials, K.N_STATE, m))
+            state[:, K.V, :] = P[K.V_LEAK]
+            spike_time = np.empty((n_trials, capacity))
+            spike_neuron = np.empty((n_trials, capacity), np.int64)
+            spike_count = np.zeros(n_trials, np.int64)
+            rate_counter = np.zeros((n_trials, m), np.int64)
+            streams = rng_states.copy()
+            K.integrate(P, source_of_neuron, table.ptr, table.target.astype(np.int64), table.channel.astype(np.int64),
+                        table.amplitude, events.ptr, events.time_us, ev_source, state, streams, 0.0, dt, n_steps,
+                        self.noise.spike_jitter_us, madc_index, madc_row, madc_out, cadc_times, cadc_out,
+                        spike_time, spike_neuron, spike_count, rate_counter)
+            if spike_count.max(initial=0) <= capacity:
+                break
+            capacity = int(spike_count.max())
+
+        spikes = self._spike_record(n_trials, duration_us, idx, spike_time, spike_neuron, spike_count)
+        counters = np.zeros((n_trials, N_NEURONS), np.uint8)
+        counters[:, idx] = np.minimum(rate_counter, 255)
+        return RunResult(
+            chip_id=self.chip_id, duration_us=float(duration_us), seed=seed, spikes=spikes,
+            dropped_events=events.dropped.astype(np.int64),
+            madc=self._madc(readout, madc_neurons, madc_out, n_steps, duration_us, rng) if madc_neurons else None,
+            cadc=self._cadc(readout, physics, idx, cadc_times, cadc_out, rng) if cadc_times.size else None,
+            rate_counters=counters)
+
+    @staticmethod
+    def _spike_record(n_trials, duration_us, idx, spike_time, spike_neuron, spike_count) -> SpikeRecord:
+        trial = np.repeat(np.arange(n_trials), spike_count)
+        pick = np.arange(spike_time.shape[1])[None, :] < spike_count[:, None]
+        time_us = quantise_to_fpga_ticks(spike_time[pick])
+        neuron = idx[spike_neuron[pick]]
+        keep = time_us < duration_us
+        trial, time_us, neuron = trial[keep], time_us[keep], neuron[keep]
+        order = np.lexsort((neuron, time_us, trial))
+        return SpikeRecord(n_trials, trial[order], time_us[order], neuron[order].astype(np.int64))
+
+    def _madc(self, readout, madc_neurons, madc_out, n_steps, duration_us, rng) -> MADCTrace:
+        grid = np.arange(n_steps + 1) * self.dt_us
+        times = np.arange(0.0, duration_us, 1.0 / MADC_SAMPLE_RATE_MHZ)
+        flat = madc_out.reshape(-1, n_steps + 1)
+        values = np.stack([np.interp(times, grid, trace) for trace in flat]).reshape(
+            madc_out.shape[0], len(madc_neurons), times.size)
+        return MADCTrace(madc_neurons, MADCSource(readout.madc_source), times,
+                         madc_codes(values, MADCSource(readout.madc_source), self.noise.madc_lsb, rng))
+
+    def _cadc(self, readout, physics, idx, cadc_times, cadc_out, rng) -> CADCSamples:
+        n_trials, n_samples = cadc_out.shape[:2]
+        fpn = self.fixed_pattern
+        if readout.cadc_reference_dac is not None:
+            # the shared reference cell has no per-neuron deviation
+            v = np.full((n_trials, n_samples, N_NEURONS), nominal_potential_mv(readout.cadc_reference_dac))
+        else:
+            v = np.broadcast_to(physics.v_leak_mv, (n_trials, n_samples, N_NEURONS)).copy()
+            if self.noise.membrane_mv > 0:
+                v += rng.normal(0.0, self.noise.membrane_mv, v.shape)
+            v[:, :, idx] = cadc_out
+        codes = cadc_codes(v, fpn.cadc_offset_lsb, fpn.cadc_gain, readout.cadc_channel_offset,
+                           self.noise.cadc_lsb, rng)
+        return CADCSamples(cadc_times, codes)
+

@@ -1,0 +1,254 @@
+"""Compiled integration of the neuron circuits, vectorised over neurons and trials.
+
+Per neuron (units mV, nA, pF, uS, us)::
+
+    C dV/dt   = g_l (V_leak - V) + I_exc - I_inh + I_offset + I_exp(V) - w
+    dI_x/dt   = -I_x / tau_syn_x                       (CUBA; COBA: g_x, I_x = g_x (E_x - V))
+    tau_w dw/dt = a (V - V_ref) - w,   w += b at a spike
+    I_exp(V)  = I_T exp((V - V_exp) / Delta_T)
+
+Integration on a fixed grid ``dt``:
+
+* the linear CUBA part (membrane + exponential synaptic currents) uses its exact
+  propagator, including ``tau_m == tau_syn`` (``h exp(-h / tau)``);
+* input events act at their own time inside a step (their exact contribution to the
+  membrane at the end of the step is added), so sub-threshold CUBA traces are exact at the
+  grid points for any ``dt``;
+* the exponential term, adaptation and COBA conductances are held constant over a step
+  (exponential Euler), first order in ``dt``;
+* a threshold crossing is placed by linear interpolation inside the step, so the spike
+  time error shrinks as ``dt**2`` for smooth crossings;
+* after a spike the membrane is pulled to the reset potential through the reset
+  conductance for the clamp time and cannot fire for the refractory time;
+* recurrent events from spikes in a step reach their targets (at the spike time) after
+  every neuron's threshold test of that step: a routing latency of at most one ``dt``;
+* membrane noise is an Ornstein-Uhlenbeck process with stationary std ``sigma``, added
+  exactly per step.
+"""
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+from numba import prange
+
+from .random_streams import gaussian
+
+# rows of the parameter matrix P (n_params, M)
+(V_LEAK, V_RESET, V_TH, C_MEM, G_LEAK, G_RESET, T_REF, T_CLAMP, TH_EN, TAU_E, TAU_I, COBA_E, COBA_I,
+ E_REV_E, E_REV_I, I_OFF, AD_EN, TAU_W, ADAPT_A, ADAPT_B, V_REF, EX_EN, I_EXP, V_EXP, DELTA_T,
+ NOISE_MV) = range(26)
+N_PARAMS = 26
+
+# rows of the state tensor S (n_trials, N_STATE, M)
+V, I_E, I_I, W_AD, R_CLAMP, R_BLOCK = range(6)
+N_STATE = 6
+
+EXP_ARGUMENT_LIMIT = 20.0
+"""The exponential term's argument is capped here: the membrane crosses any sensible
+threshold long before, and the cap keeps a run-away neuron finite."""
+
+
+@numba.njit(cache=True, inline="always")
+def psc_kernel(h, tau_m, tau_s):
+    """Membrane response (us) at time h to a unit current jump decaying with tau_s, per unit
+    capacitance: int_0^h exp(-s/tau_s) exp(-(h-s)/tau_m) ds."""
+    if abs(tau_m - tau_s) < 1e-7 * tau_m:
+        return h * math.exp(-h / tau_m)
+    return (math.exp(-h / tau_s) - math.exp(-h / tau_m)) / (1.0 / tau_m - 1.0 / tau_s)
+
+
+@numba.njit(cache=True, inline="always")
+def _free_step(P, i, v, ie, ii, w, h, em, ee, ei, ke, ki, ew):
+    """Advance one neuron by h while it is free to integrate; returns (v, ie, ii, w)."""
+    i_nl = P[I_OFF, i] - w
+    if P[EX_EN, i] > 0.0:
+        i_nl += P[I_EXP, i] * math.exp(min((v - P[V_EXP, i]) / P[DELTA_T, i], EXP_ARGUMENT_LIMIT))
+    c = P[C_MEM, i]
+    g_l = P[G_LEAK, i]
+    if P[COBA_E, i] > 0.0 or P[COBA_I, i] > 0.0:
+        avg_e = ie * P[TAU_E, i] * (1.0 - ee) / h
+        avg_i = ii * P[TAU_I, i] * (1.0 - ei) / h
+        g_tot = g_l
+        numerator = g_l * P[V_LEAK, i] + i_nl
+        if P[COBA_E, i] > 0.0:
+            g_tot += avg_e
+            numerator += avg_e * P[E_REV_E, i]
+        else:
+            numerator += avg_e
+        if P[COBA_I, i] > 0.0:
+            g_tot += avg_i
+            numerator += avg_i * P[E_REV_I, i]
+        else:
+            numerator -= avg_i
+        v_inf = numerator / g_tot
+        v_new = v_inf + (v - v_inf) * math.exp(-h * g_tot / c)
+    else:
+        v_inf = P[V_LEAK, i] + i_nl / g_l
+        v_new = v_inf + (v - v_inf) * em + (ie * ke - ii * ki) / c
+    if P[AD_EN, i] > 0.0:
+        w_inf = P[ADAPT_A, i] * (v - P[V_REF, i])
+        w = w_inf + (w - w_inf) * ew
+    return v_new, ie * ee, ii * ei, w
+
+
+@numba.njit(cache=True, inline="always")
+def _apply_event(P, S_b, free_from, i, channel, amplitude, t_event, t_end):
+    """Add an event arriving at t_event (inside the current step) to neuron i's state at t_end."""
+    tau = P[TAU_E, i] if channel == 0 else P[TAU_I, i]
+    row = I_E if channel == 0 else I_I
+    S_b[row, i] += amplitude * math.exp(-(t_end - t_event) / tau)
+    coba = P[COBA_E, i] if channel == 0 else P[COBA_I, i]
+    if coba > 0.0:
+        return
+    t_start = max(t_event, free_from[i])
+    if t_start < t_end:
+        jump = amplitude * math.exp(-(t_start - t_event) / tau) * psc_kernel(
+            t_end - t_start, P[C_MEM, i] / P[G_LEAK, i], tau) / P[C_MEM, i]
+        S_b[V, i] += jump if channel == 0 else -jump
+
+
+@numba.njit(cache=True, parallel=True)
+def integrate(P, source_of_neuron, ptr, target, channel, amplitude,
+              ev_ptr, ev_time, ev_source,
+              S, rng, t_start, dt, n_steps, jitter_us,
+              madc_index, madc_row, madc_out, cadc_times, cadc_out,
+              spike_time, spike_neuron, spike_count, rate_counter):
+    """Integrate all trials from ``t_start`` for ``n_steps`` steps of ``dt`` (us).
+
+    State ``S`` (n_trials, N_STATE, M) and ``rng`` (n_trials,) are advanced in place.
+    Outputs: ``madc_out[b, j, k]`` state row ``madc_row`` of neuron ``madc_index[j]`` at
+    ``t_start + k dt`` (k = 0..n_steps); ``cadc_out[b, s, i]`` membrane at
+    ``cadc_times[s]`` (linear between grid points); spikes into the per-trial buffers
+    (``spike_count`` keeps counting past their capacity so the caller can grow them);
+    ``rate_counter`` 8-bit saturating spike counts.
+    """
+    n_trials = S.shape[0]
+    m = S.shape[2]
+    capacity = spike_time.shape[1]
+    em = np.empty(m)
+    ee = np.empty(m)
+    ei = np.empty(m)
+    ke = np.empty(m)
+    ki = np.empty(m)
+    ew = np.empty(m)
+    er = np.empty(m)
+    noise = np.empty(m)
+    for i in range(m):
+        tau_m = P[C_MEM, i] / P[G_LEAK, i]
+        em[i] = math.exp(-dt / tau_m)
+        ee[i] = math.exp(-dt / P[TAU_E, i])
+        ei[i] = math.exp(-dt / P[TAU_I, i])
+        ke[i] = psc_kernel(dt, tau_m, P[TAU_E, i])
+        ki[i] = psc_kernel(dt, tau_m, P[TAU_I, i])
+        ew[i] = math.exp(-dt / P[TAU_W, i])
+        er[i] = math.exp(-dt * P[G_RESET, i] / P[C_MEM, i])
+        noise[i] = P[NOISE_MV, i] * math.sqrt(max(1.0 - em[i] * em[i], 0.0))
+    n_madc = madc_index.size
+    n_cadc = cadc_times.size
+    for b in prange(n_trials):
+        S_b = S[b]
+        free_from = np.empty(m)
+        v_start = np.empty(m)
+        v_prev = np.empty(m)
+        pend_time = np.empty(m)
+        pend_source = np.empty(m, np.int64)
+        ev = ev_ptr[b]
+        ev_end = ev_ptr[b + 1]
+        next_cadc = 0
+        for j in range(n_madc):
+            madc_out[b, j, 0] = S_b[madc_row, madc_index[j]]
+        for k in range(n_steps):
+            t0 = t_start + k * dt
+            t1 = t0 + dt
+            for i in range(m):
+                v = S_b[V, i]
+                ie = S_b[I_E, i]
+                ii = S_b[I_I, i]
+                w = S_b[W_AD, i]
+                v_prev[i] = v
+                clamp = S_b[R_CLAMP, i]
+                if clamp >= dt:
+                    vr = P[V_RESET, i]
+                    v = vr + (v - vr) * er[i]
+                    if P[AD_EN, i] > 0.0:
+                        w_inf = P[ADAPT_A, i] * (v - P[V_REF, i])
+                        w = w_inf + (w - w_inf) * ew[i]
+                    ie *= ee[i]
+                    ii *= ei[i]
+                    free_from[i] = t1
+                    S_b[R_CLAMP, i] = clamp - dt
+                elif clamp > 0.0:
+                    vr = P[V_RESET, i]
+                    v = vr + (v - vr) * math.exp(-clamp * P[G_RESET, i] / P[C_MEM, i])
+                    ie *= math.exp(-clamp / P[TAU_E, i])
+                    ii *= math.exp(-clamp / P[TAU_I, i])
+                    h = dt - clamp
+                    tau_m = P[C_MEM, i] / P[G_LEAK, i]
+                    v_start[i] = v
+                    v, ie, ii, w = _free_step(
+                        P, i, v, ie, ii, w, h, math.exp(-h / tau_m), math.exp(-h / P[TAU_E, i]),
+                        math.exp(-h / P[TAU_I, i]), psc_kernel(h, tau_m, P[TAU_E, i]),
+                        psc_kernel(h, tau_m, P[TAU_I, i]), math.exp(-h / P[TAU_W, i]))
+                    free_from[i] = t0 + clamp
+                    S_b[R_CLAMP, i] = 0.0
+                else:
+                    v_start[i] = v
+                    v, ie, ii, w = _free_step(P, i, v, ie, ii, w, dt, em[i], ee[i], ei[i], ke[i], ki[i], ew[i])
+                    free_from[i] = t0
+                if noise[i] > 0.0 and free_from[i] < t1:
+                    v += noise[i] * gaussian(rng, b)
+                S_b[V, i] = v
+                S_b[I_E, i] = ie
+                S_b[I_I, i] = ii
+                S_b[W_AD, i] = w
+                S_b[R_BLOCK, i] = max(S_b[R_BLOCK, i] - dt, 0.0)
+            while ev < ev_end and ev_time[ev] < t1:
+                s = ev_source[ev]
+                if s >= 0:
+                    for e in range(ptr[s], ptr[s + 1]):
+                        _apply_event(P, S_b, free_from, target[e], channel[e], amplitude[e], ev_time[ev], t1)
+                ev += 1
+            n_pend = 0
+            for i in range(m):
+                if P[TH_EN, i] == 0.0 or S_b[R_BLOCK, i] > 0.0 or free_from[i] >= t1:
+                    continue
+                v = S_b[V, i]
+                v_th = P[V_TH, i]
+                if v < v_th:
+                    continue
+                t_free = free_from[i]
+                vs = v_start[i]
+                t_spike = t_free if vs >= v_th else t_free + (t1 - t_free) * (v_th - vs) / (v - vs)
+                if jitter_us > 0.0:
+                    t_spike = min(max(t_spike + jitter_us * gaussian(rng, b), t0), t1)
+                c = spike_count[b]
+                if c < capacity:
+                    spike_time[b, c] = t_spike
+                    spike_neuron[b, c] = i
+                spike_count[b] = c + 1
+                if rate_counter[b, i] < 255:
+                    rate_counter[b, i] += 1
+                if P[AD_EN, i] > 0.0:
+                    S_b[W_AD, i] += P[ADAPT_B, i]
+                rest = t1 - t_spike
+                vr = P[V_RESET, i]
+                S_b[V, i] = vr + (v_th - vr) * math.exp(-min(rest, P[T_CLAMP, i]) * P[G_RESET, i] / P[C_MEM, i])
+                S_b[R_CLAMP, i] = max(P[T_CLAMP, i] - rest, 0.0)
+                S_b[R_BLOCK, i] = max(P[T_REF, i] - rest, 0.0)
+                if source_of_neuron[i] >= 0:
+                    pend_time[n_pend] = t_spike
+                    pend_source[n_pend] = source_of_neuron[i]
+                    n_pend += 1
+            for p in range(n_pend):
+                s = pend_source[p]
+                for e in range(ptr[s], ptr[s + 1]):
+                    _apply_event(P, S_b, free_from, target[e], channel[e], amplitude[e], pend_time[p], t1)
+            for j in range(n_madc):
+                madc_out[b, j, k + 1] = S_b[madc_row, madc_index[j]]
+            while next_cadc < n_cadc and cadc_times[next_cadc] < t1:
+                frac = (cadc_times[next_cadc] - t0) / dt
+                for i in range(m):
+                    cadc_out[b, next_cadc, i] = v_prev[i] + (S_b[V, i] - v_prev[i]) * frac
+                next_cadc += 1
