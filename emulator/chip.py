@@ -25,10 +25,25 @@ from .input_link import DeliveredEvents, deliver
 from .interface import (MADC_SAMPLE_RATE_MHZ, N_NEURONS, CADCSamples, ChipConfiguration, MADCSource,
                         MADCTrace, NeuronConfig, RunResult, SpikeRecord, Stimulus, quantise_to_fpga_ticks)
 from .random_streams import trial_seeds
+from .segments import IntegrationState
 from .readout import cadc_codes, madc_codes
 from .transfer import NeuronPhysics, neuron_physics, nominal_potential_mv
 
 SPONTANEOUS_MARGIN_SIGMA = 6.0
+
+
+@dataclass
+class _Prepared:
+    """Per-run constants of the integration: integrated neurons ``idx`` (and the inverse map
+    ``compact``), their parameter matrix, MADC selection and each neuron's fan-out slice."""
+
+    idx: np.ndarray
+    compact: np.ndarray
+    P: np.ndarray
+    madc_neurons: tuple
+    madc_index: np.ndarray
+    madc_row: int
+    source_of_neuron: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -130,71 +145,65 @@ class Emulator:
 
     # -- integration -------------------------------------------------------------------
 
+    def _prepare(self, config: ChipConfiguration, physics: NeuronPhysics, fanout: FanOut,
+                 idx: np.ndarray) -> "_Prepared":
+        compact = np.full(N_NEURONS, -1, np.int64)
+        compact[idx] = np.arange(idx.size)
+        readout = config.readout
+        madc_neurons = tuple(int(n) for n in readout.madc_neurons)
+        madc_row = {MADCSource.MEMBRANE: K.V, MADCSource.EXCITATORY_SYNIN: K.I_E,
+                    MADCSource.INHIBITORY_SYNIN: K.I_I, MADCSource.ADAPTATION: K.W_AD}[MADCSource(readout.madc_source)]
+        neurons = config.neurons
+        out_label = np.where(neurons.event_output_label >= 0, neurons.event_output_label, np.arange(N_NEURONS))
+        source_of_neuron = np.where(neurons.event_output_enable, fanout.source_of_label[out_label], -1)
+        return _Prepared(idx, compact, self._parameter_matrix(physics, idx, self.noise.membrane_mv),
+                         madc_neurons, compact[list(madc_neurons)].astype(np.int64), madc_row,
+                         source_of_neuron.astype(np.int64))
+
     def _integrate(self, config: ChipConfiguration, n_trials: int, duration_us: float, seed: int,
                    rng: np.random.Generator, physics: NeuronPhysics, fanout: FanOut,
                    events: DeliveredEvents, idx: np.ndarray) -> RunResult:
-        m = idx.size
-        compact = np.full(N_NEURONS, -1, np.int64)
-        compact[idx] = np.arange(m)
-        table = fanout.remap_targets(compact)
-        P = self._parameter_matrix(physics, idx, self.noise.membrane_mv)
-        neurons = config.neurons
-        label = np.where(neurons.event_output_label >= 0, neurons.event_output_label, np.arange(N_NEURONS))
-        source_of_neuron = np.where(neurons.event_output_enable, table.source_of_label[label], -1)[idx].astype(np.int64)
-        ev_source = table.source_of_label[events.label].astype(np.int64)
+        prep = self._prepare(config, physics, fanout, idx)
+        n_steps = int(np.ceil(duration_us / self.dt_us - 1e-9))
+        cadc_times = self._cadc_times(config, duration_us)
+        integration = IntegrationState(prep.P, n_trials, trial_seeds(seed, n_trials), self.dt_us,
+                                       self.noise.spike_jitter_us)
+        out = integration.advance(fanout.remap_targets(prep.compact), prep.source_of_neuron[idx], events.ptr,
+                                  events.time_us, fanout.source_of_label[events.label].astype(np.int64), 0.0,
+                                  n_steps, prep.madc_index, prep.madc_row, cadc_times)
+        return self._result(config, duration_us, seed, rng, physics, prep, events.dropped, out.spike_time_us,
+                            out.spike_index, out.madc, cadc_times, out.cadc, integration.rate_counter)
 
-        dt = self.dt_us
-        n_steps = int(np.ceil(duration_us / dt - 1e-9))
-        readout = config.readout
-        madc_neurons = tuple(int(n) for n in readout.madc_neurons)
-        madc_index = compact[list(madc_neurons)].astype(np.int64)
-        madc_row = {MADCSource.MEMBRANE: K.V, MADCSource.EXCITATORY_SYNIN: K.I_E,
-                    MADCSource.INHIBITORY_SYNIN: K.I_I, MADCSource.ADAPTATION: K.W_AD}[MADCSource(readout.madc_source)]
-        madc_out = np.zeros((n_trials, len(madc_neurons), n_steps + 1))
-        cadc_times = (np.arange(0.0, duration_us, readout.cadc_period_us) if readout.cadc_period_us
-                      else np.zeros(0))
-        cadc_out = np.zeros((n_trials, cadc_times.size, m))
-
-        capacity = 256 + 16 * m
-        rng_states = trial_seeds(seed, n_trials)
-        while True:
-            state = np.zeros((n_trials, K.N_STATE, m))
-            state[:, K.V, :] = P[K.V_LEAK]
-            spike_time = np.empty((n_trials, capacity))
-            spike_neuron = np.empty((n_trials, capacity), np.int64)
-            spike_count = np.zeros(n_trials, np.int64)
-            rate_counter = np.zeros((n_trials, m), np.int64)
-            streams = rng_states.copy()
-            K.integrate(P, source_of_neuron, table.ptr, table.target.astype(np.int64), table.channel.astype(np.int64),
-                        table.amplitude, events.ptr, events.time_us, ev_source, state, streams, 0.0, dt, n_steps,
-                        self.noise.spike_jitter_us, madc_index, madc_row, madc_out, cadc_times, cadc_out,
-                        spike_time, spike_neuron, spike_count, rate_counter)
-            if spike_count.max(initial=0) <= capacity:
-                break
-            capacity = int(spike_count.max())
-
-        spikes = self._spike_record(n_trials, duration_us, idx, spike_time, spike_neuron, spike_count)
+    def _result(self, config, duration_us, seed, rng, physics, prep, dropped, spike_times, spike_indices,
+                madc_grid, cadc_times, cadc_values, rate_counter, plasticity=None) -> RunResult:
+        n_trials = len(spike_times)
         counters = np.zeros((n_trials, N_NEURONS), np.uint8)
-        counters[:, idx] = np.minimum(rate_counter, 255)
+        counters[:, prep.idx] = np.minimum(rate_counter, 255)
         return RunResult(
-            chip_id=self.chip_id, duration_us=float(duration_us), seed=seed, spikes=spikes,
-            dropped_events=events.dropped.astype(np.int64),
-            madc=self._madc(readout, madc_neurons, madc_out, n_steps, duration_us, rng) if madc_neurons else None,
-            cadc=self._cadc(readout, physics, idx, cadc_times, cadc_out, rng) if cadc_times.size else None,
-            rate_counters=counters)
+            chip_id=self.chip_id, duration_us=float(duration_us), seed=seed,
+            spikes=self._spike_record(n_trials, duration_us, prep.idx, spike_times, spike_indices),
+            dropped_events=np.asarray(dropped, np.int64),
+            madc=self._madc(config.readout, prep.madc_neurons, madc_grid, duration_us, rng) if prep.madc_neurons else None,
+            cadc=self._cadc(config.readout, physics, prep.idx, cadc_times, cadc_values, rng) if cadc_times.size else None,
+            plasticity=plasticity, rate_counters=counters)
 
     @staticmethod
-    def _spike_record(n_trials, duration_us, idx, spike_time, spike_neuron, spike_count) -> SpikeRecord:
-        trial = np.repeat(np.arange(n_trials), spike_count)
-        pick = np.arange(spike_time.shape[1])[None, :] < spike_count[:, None]
-        time_us = quantise_to_fpga_ticks(spike_time[pick])
-        neuron = idx[spike_neuron[pick]]
+    def _cadc_times(config: ChipConfiguration, duration_us: float) -> np.ndarray:
+        period = config.readout.cadc_period_us
+        return np.arange(0.0, duration_us, period) if period else np.zeros(0)
+
+    @staticmethod
+    def _spike_record(n_trials, duration_us, idx, spike_times, spike_indices) -> SpikeRecord:
+        trial = np.repeat(np.arange(n_trials), [t.size for t in spike_times])
+        time_us = quantise_to_fpga_ticks(np.concatenate(spike_times))
+        neuron = idx[np.concatenate(spike_indices).astype(np.int64)]
         keep = time_us < duration_us
         trial, time_us, neuron = trial[keep], time_us[keep], neuron[keep]
         order = np.lexsort((neuron, time_us, trial))
         return SpikeRecord(n_trials, trial[order], time_us[order], neuron[order].astype(np.int64))
 
-    def _madc(self, readout, madc_neurons, madc_out, n_steps, duration_us, rng) -> MADCTrace:
+    def _madc(self, readout, madc_neurons, madc_out, duration_us, rng) -> MADCTrace:
+        n_steps = madc_out.shape[2] - 1
         grid = np.arange(n_steps + 1) * self.dt_us
         times = np.arange(0.0, duration_us, 1.0 / MADC_SAMPLE_RATE_MHZ)
         flat = madc_out.reshape(-1, n_steps + 1)
