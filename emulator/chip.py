@@ -18,12 +18,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import integrator as K
+from .correlation import CorrelationSensors, SensorRoutes
 from .errors import ConfigurationError, PlasticityError
 from .fanout import FanOut, build_fanout
 from .fixed_pattern import FixedPattern
 from .input_link import DeliveredEvents, deliver
 from .interface import (MADC_SAMPLE_RATE_MHZ, N_NEURONS, CADCSamples, ChipConfiguration, MADCSource,
-                        MADCTrace, NeuronConfig, RunResult, SpikeRecord, Stimulus, quantise_to_fpga_ticks)
+                        MADCTrace, NeuronConfig, PlasticityOutput, RunResult, SpikeRecord, Stimulus, SynapseConfig,
+                        quantise_to_fpga_ticks)
 from .random_streams import trial_seeds
 from .segments import IntegrationState
 from .readout import cadc_codes, madc_codes
@@ -97,14 +99,18 @@ class Emulator:
             raise ConfigurationError(f"duration_us = {duration_us}: a run needs a positive, finite duration")
         config.validate()
         stimulus.validate()
-        if config.plasticity:
-            raise PlasticityError("PPU programs are not supported by this emulator build yet")
+        if len(config.plasticity) > 1:
+            raise PlasticityError(
+                f"{len(config.plasticity)} PPU programs given; the PPUs run one program per run: "
+                f"combine the rules in one kernel")
         seed = int(np.random.SeedSequence().entropy % 2**63) if seed is None else int(seed)
         rng = np.random.default_rng(seed)
         physics = self._physics(config, rng)
         fanout = build_fanout(config.synapses, config.routing, physics, self.fixed_pattern)
         events = deliver(stimulus, duration_us)
         active = self._active_neurons(config, physics, fanout)
+        if config.plasticity:
+            return self._run_plastic(config, stimulus.n_trials, duration_us, seed, rng, physics, fanout, events, active)
         return self._integrate(config, stimulus.n_trials, duration_us, seed, rng, physics, fanout, events, active)
 
     # -- preparation -----------------------------------------------------------------
@@ -173,6 +179,86 @@ class Emulator:
                                   n_steps, prep.madc_index, prep.madc_row, cadc_times)
         return self._result(config, duration_us, seed, rng, physics, prep, events.dropped, out.spike_time_us,
                             out.spike_index, out.madc, cadc_times, out.cadc, integration.rate_counter)
+
+    def _run_plastic(self, config: ChipConfiguration, n_trials: int, duration_us: float, seed: int,
+                     rng: np.random.Generator, physics: NeuronPhysics, fanout: FanOut,
+                     events: DeliveredEvents, active: np.ndarray) -> RunResult:
+        """Run trial by trial (the PPU makes each trial's synapses diverge), cutting the
+        integration at the kernel's timer ticks."""
+        from .ppu import PPUPair, call_steps, validate_program  # loads the firmware's host library
+
+        program = config.plasticity[0]
+        estimated_cycles = validate_program(program, duration_us, self.dt_us)
+        # a kernel may grow any synapse of an enabled input: integrate every such neuron
+        idx = np.union1d(active, np.flatnonzero(physics.input_enable.any(axis=0)))
+        prep = self._prepare(config, physics, fanout, idx)
+        n_steps = int(np.ceil(duration_us / self.dt_us - 1e-9))
+        calls = call_steps(program, duration_us, self.dt_us)
+        bounds = np.concatenate([[0], calls[calls > 0], [n_steps]])
+        cadc_times = self._cadc_times(config, duration_us)
+        routes = SensorRoutes.build(config.routing, config.synapses.row_modes, fanout.source_of_label)
+        streams = trial_seeds(seed, n_trials)
+        spike_times, spike_indices, madc_grids, cadc_values, counters = [], [], [], [], []
+        weights_after, labels_after, mailboxes, cycles = [], [], [], []
+        for b in range(n_trials):
+            synapses = config.synapses.copy()
+            sensors = CorrelationSensors()
+            ppus = PPUPair(program, seed + b)
+            integration = IntegrationState(prep.P, 1, streams[b:b + 1], self.dt_us, self.noise.spike_jitter_us)
+            ev = slice(events.ptr[b], events.ptr[b + 1])
+            ev_time, ev_source = events.time_us[ev], fanout.source_of_label[events.label[ev]].astype(np.int64)
+            trial_spikes, trial_index, trial_madc, trial_cadc = [], [], [], []
+            for k0, k1 in zip(bounds[:-1], bounds[1:]):
+                if k0 in calls:
+                    self._ppu_call(ppus, k0 * self.dt_us, synapses, sensors, integration, prep, physics, config, rng)
+                t0, t1 = k0 * self.dt_us, k1 * self.dt_us
+                table = build_fanout(synapses, config.routing, physics, self.fixed_pattern).remap_targets(prep.compact)
+                seg = (ev_time >= t0) & (ev_time < t1)
+                seg_cadc = cadc_times[(cadc_times >= t0) & (cadc_times < t1)]
+                out = integration.advance(table, prep.source_of_neuron[idx], np.array([0, seg.sum()]), ev_time[seg],
+                                          ev_source[seg], t0, int(k1 - k0), prep.madc_index, prep.madc_row, seg_cadc)
+                neurons = idx[out.spike_index[0]]
+                pre_time = np.concatenate([ev_time[seg], out.spike_time_us[0]])
+                pre_source = np.concatenate([ev_source[seg], prep.source_of_neuron[neurons]])
+                order = np.argsort(pre_time, kind="stable")
+                sensors.accumulate(routes, synapses.labels, pre_time[order], pre_source[order],
+                                   out.spike_time_us[0], neurons)
+                trial_spikes.append(out.spike_time_us[0])
+                trial_index.append(out.spike_index[0])
+                trial_madc.append(out.madc[:, :, (1 if trial_madc else 0):])
+                trial_cadc.append(out.cadc)
+            spike_times.append(np.concatenate(trial_spikes))
+            spike_indices.append(np.concatenate(trial_index))
+            madc_grids.append(np.concatenate(trial_madc, axis=2))
+            cadc_values.append(np.concatenate(trial_cadc, axis=1))
+            counters.append(integration.rate_counter[0])
+            weights_after.append(synapses.weights)
+            labels_after.append(synapses.labels)
+            mailboxes.append(ppus.mailbox)
+            cycles.append(ppus.cycles_per_call)
+        measured = [c for trial in cycles for c in trial]
+        plasticity = PlasticityOutput(
+            weights=np.stack(weights_after), labels=np.stack(labels_after), mailbox=np.stack(mailboxes),
+            cycles_per_call={program.kernel: int(max(measured)) if measured else estimated_cycles},
+            calls=int(calls.size))
+        return self._result(config, duration_us, seed, rng, physics, prep, events.dropped, spike_times,
+                            spike_indices, np.concatenate(madc_grids), cadc_times, np.concatenate(cadc_values),
+                            np.stack(counters), plasticity)
+
+    def _ppu_call(self, ppus: "PPUPair", time_us: float, synapses: SynapseConfig, sensors: CorrelationSensors,
+                  integration: IntegrationState, prep: "_Prepared", physics: NeuronPhysics,
+                  config: ChipConfiguration, rng: np.random.Generator) -> None:
+        """Hand the chip state at ``time_us`` to the PPUs and take back what they wrote."""
+        fpn = self.fixed_pattern
+        reads = sensors.readout(fpn.correlation_gain, fpn.correlation_offset_lsb, self.noise.cadc_lsb, rng)
+        v = physics.v_leak_mv.copy()
+        v[prep.idx] = integration.state[0, K.V]
+        membrane = cadc_codes(v, fpn.cadc_offset_lsb, fpn.cadc_gain, config.readout.cadc_channel_offset,
+                              self.noise.cadc_lsb, rng)
+        counters = np.zeros(N_NEURONS, np.uint8)
+        counters[prep.idx] = np.minimum(integration.rate_counter[0], 255)
+        ppus.call(time_us, synapses.weights, synapses.labels, sensors, reads, counters, membrane)
+        integration.rate_counter[0] = counters[prep.idx]
 
     def _result(self, config, duration_us, seed, rng, physics, prep, dropped, spike_times, spike_indices,
                 madc_grid, cadc_times, cadc_values, rate_counter, plasticity=None) -> RunResult:
