@@ -133,7 +133,7 @@ class Emulator:
 
     @staticmethod
     def _parameter_matrix(physics: NeuronPhysics, idx: np.ndarray, membrane_noise_mv: float) -> np.ndarray:
-        P = np.empty((K.N_PARAMS, idx.size))
+        P = np.empty((idx.size, K.N_PARAMS))
         rows = {
             K.V_LEAK: physics.v_leak_mv, K.V_RESET: physics.v_reset_mv, K.V_TH: physics.v_thresh_mv,
             K.C_MEM: physics.c_pf, K.G_LEAK: physics.g_leak_us, K.G_RESET: physics.g_reset_us,
@@ -146,7 +146,7 @@ class Emulator:
             K.DELTA_T: physics.delta_t_mv, K.NOISE_MV: np.full(N_NEURONS, membrane_noise_mv),
         }
         for row, values in rows.items():
-            P[row] = np.asarray(values, float)[idx]
+            P[:, row] = np.asarray(values, float)[idx]
         return P
 
     # -- integration -------------------------------------------------------------------

@@ -35,7 +35,7 @@ from numba import prange
 
 from .random_streams import gaussian
 
-# rows of the parameter matrix P (n_params, M)
+# columns of the parameter matrix P (M, n_params): one neuron's parameters are contiguous
 (V_LEAK, V_RESET, V_TH, C_MEM, G_LEAK, G_RESET, T_REF, T_CLAMP, TH_EN, TAU_E, TAU_I, COBA_E, COBA_I,
  E_REV_E, E_REV_I, I_OFF, AD_EN, TAU_W, ADAPT_A, ADAPT_B, V_REF, EX_EN, I_EXP, V_EXP, DELTA_T,
  NOISE_MV) = range(26)
@@ -62,33 +62,33 @@ def psc_kernel(h, tau_m, tau_s):
 @numba.njit(cache=True, inline="always")
 def _free_step(P, i, v, ie, ii, w, h, em, ee, ei, ke, ki, ew):
     """Advance one neuron by h while it is free to integrate; returns (v, ie, ii, w)."""
-    i_nl = P[I_OFF, i] - w
-    if P[EX_EN, i] > 0.0:
-        i_nl += P[I_EXP, i] * math.exp(min((v - P[V_EXP, i]) / P[DELTA_T, i], EXP_ARGUMENT_LIMIT))
-    c = P[C_MEM, i]
-    g_l = P[G_LEAK, i]
-    if P[COBA_E, i] > 0.0 or P[COBA_I, i] > 0.0:
-        avg_e = ie * P[TAU_E, i] * (1.0 - ee) / h
-        avg_i = ii * P[TAU_I, i] * (1.0 - ei) / h
+    i_nl = P[i, I_OFF] - w
+    if P[i, EX_EN] > 0.0:
+        i_nl += P[i, I_EXP] * math.exp(min((v - P[i, V_EXP]) / P[i, DELTA_T], EXP_ARGUMENT_LIMIT))
+    c = P[i, C_MEM]
+    g_l = P[i, G_LEAK]
+    if P[i, COBA_E] > 0.0 or P[i, COBA_I] > 0.0:
+        avg_e = ie * P[i, TAU_E] * (1.0 - ee) / h
+        avg_i = ii * P[i, TAU_I] * (1.0 - ei) / h
         g_tot = g_l
-        numerator = g_l * P[V_LEAK, i] + i_nl
-        if P[COBA_E, i] > 0.0:
+        numerator = g_l * P[i, V_LEAK] + i_nl
+        if P[i, COBA_E] > 0.0:
             g_tot += avg_e
-            numerator += avg_e * P[E_REV_E, i]
+            numerator += avg_e * P[i, E_REV_E]
         else:
             numerator += avg_e
-        if P[COBA_I, i] > 0.0:
+        if P[i, COBA_I] > 0.0:
             g_tot += avg_i
-            numerator += avg_i * P[E_REV_I, i]
+            numerator += avg_i * P[i, E_REV_I]
         else:
             numerator -= avg_i
         v_inf = numerator / g_tot
         v_new = v_inf + (v - v_inf) * math.exp(-h * g_tot / c)
     else:
-        v_inf = P[V_LEAK, i] + i_nl / g_l
+        v_inf = P[i, V_LEAK] + i_nl / g_l
         v_new = v_inf + (v - v_inf) * em + (ie * ke - ii * ki) / c
-    if P[AD_EN, i] > 0.0:
-        w_inf = P[ADAPT_A, i] * (v - P[V_REF, i])
+    if P[i, AD_EN] > 0.0:
+        w_inf = P[i, ADAPT_A] * (v - P[i, V_REF])
         w = w_inf + (w - w_inf) * ew
     return v_new, ie * ee, ii * ei, w
 
@@ -96,16 +96,16 @@ def _free_step(P, i, v, ie, ii, w, h, em, ee, ei, ke, ki, ew):
 @numba.njit(cache=True, inline="always")
 def _apply_event(P, S_b, free_from, i, channel, amplitude, t_event, t_end):
     """Add an event arriving at t_event (inside the current step) to neuron i's state at t_end."""
-    tau = P[TAU_E, i] if channel == 0 else P[TAU_I, i]
+    tau = P[i, TAU_E] if channel == 0 else P[i, TAU_I]
     row = I_E if channel == 0 else I_I
     S_b[row, i] += amplitude * math.exp(-(t_end - t_event) / tau)
-    coba = P[COBA_E, i] if channel == 0 else P[COBA_I, i]
+    coba = P[i, COBA_E] if channel == 0 else P[i, COBA_I]
     if coba > 0.0:
         return
     t_start = max(t_event, free_from[i])
     if t_start < t_end:
         jump = amplitude * math.exp(-(t_start - t_event) / tau) * psc_kernel(
-            t_end - t_start, P[C_MEM, i] / P[G_LEAK, i], tau) / P[C_MEM, i]
+            t_end - t_start, P[i, C_MEM] / P[i, G_LEAK], tau) / P[i, C_MEM]
         S_b[V, i] += jump if channel == 0 else -jump
 
 
@@ -136,15 +136,15 @@ def integrate(P, source_of_neuron, ptr, target, channel, amplitude,
     er = np.empty(m)
     noise = np.empty(m)
     for i in range(m):
-        tau_m = P[C_MEM, i] / P[G_LEAK, i]
+        tau_m = P[i, C_MEM] / P[i, G_LEAK]
         em[i] = math.exp(-dt / tau_m)
-        ee[i] = math.exp(-dt / P[TAU_E, i])
-        ei[i] = math.exp(-dt / P[TAU_I, i])
-        ke[i] = psc_kernel(dt, tau_m, P[TAU_E, i])
-        ki[i] = psc_kernel(dt, tau_m, P[TAU_I, i])
-        ew[i] = math.exp(-dt / P[TAU_W, i])
-        er[i] = math.exp(-dt * P[G_RESET, i] / P[C_MEM, i])
-        noise[i] = P[NOISE_MV, i] * math.sqrt(max(1.0 - em[i] * em[i], 0.0))
+        ee[i] = math.exp(-dt / P[i, TAU_E])
+        ei[i] = math.exp(-dt / P[i, TAU_I])
+        ke[i] = psc_kernel(dt, tau_m, P[i, TAU_E])
+        ki[i] = psc_kernel(dt, tau_m, P[i, TAU_I])
+        ew[i] = math.exp(-dt / P[i, TAU_W])
+        er[i] = math.exp(-dt * P[i, G_RESET] / P[i, C_MEM])
+        noise[i] = P[i, NOISE_MV] * math.sqrt(max(1.0 - em[i] * em[i], 0.0))
     n_madc = madc_index.size
     n_cadc = cadc_times.size
     for b in prange(n_trials):
@@ -170,27 +170,27 @@ def integrate(P, source_of_neuron, ptr, target, channel, amplitude,
                 v_prev[i] = v
                 clamp = S_b[R_CLAMP, i]
                 if clamp >= dt:
-                    vr = P[V_RESET, i]
+                    vr = P[i, V_RESET]
                     v = vr + (v - vr) * er[i]
-                    if P[AD_EN, i] > 0.0:
-                        w_inf = P[ADAPT_A, i] * (v - P[V_REF, i])
+                    if P[i, AD_EN] > 0.0:
+                        w_inf = P[i, ADAPT_A] * (v - P[i, V_REF])
                         w = w_inf + (w - w_inf) * ew[i]
                     ie *= ee[i]
                     ii *= ei[i]
                     free_from[i] = t1
                     S_b[R_CLAMP, i] = clamp - dt
                 elif clamp > 0.0:
-                    vr = P[V_RESET, i]
-                    v = vr + (v - vr) * math.exp(-clamp * P[G_RESET, i] / P[C_MEM, i])
-                    ie *= math.exp(-clamp / P[TAU_E, i])
-                    ii *= math.exp(-clamp / P[TAU_I, i])
+                    vr = P[i, V_RESET]
+                    v = vr + (v - vr) * math.exp(-clamp * P[i, G_RESET] / P[i, C_MEM])
+                    ie *= math.exp(-clamp / P[i, TAU_E])
+                    ii *= math.exp(-clamp / P[i, TAU_I])
                     h = dt - clamp
-                    tau_m = P[C_MEM, i] / P[G_LEAK, i]
+                    tau_m = P[i, C_MEM] / P[i, G_LEAK]
                     v_start[i] = v
                     v, ie, ii, w = _free_step(
-                        P, i, v, ie, ii, w, h, math.exp(-h / tau_m), math.exp(-h / P[TAU_E, i]),
-                        math.exp(-h / P[TAU_I, i]), psc_kernel(h, tau_m, P[TAU_E, i]),
-                        psc_kernel(h, tau_m, P[TAU_I, i]), math.exp(-h / P[TAU_W, i]))
+                        P, i, v, ie, ii, w, h, math.exp(-h / tau_m), math.exp(-h / P[i, TAU_E]),
+                        math.exp(-h / P[i, TAU_I]), psc_kernel(h, tau_m, P[i, TAU_E]),
+                        psc_kernel(h, tau_m, P[i, TAU_I]), math.exp(-h / P[i, TAU_W]))
                     free_from[i] = t0 + clamp
                     S_b[R_CLAMP, i] = 0.0
                 else:
@@ -212,10 +212,10 @@ def integrate(P, source_of_neuron, ptr, target, channel, amplitude,
                 ev += 1
             n_pend = 0
             for i in range(m):
-                if P[TH_EN, i] == 0.0 or S_b[R_BLOCK, i] > 0.0 or free_from[i] >= t1:
+                if P[i, TH_EN] == 0.0 or S_b[R_BLOCK, i] > 0.0 or free_from[i] >= t1:
                     continue
                 v = S_b[V, i]
-                v_th = P[V_TH, i]
+                v_th = P[i, V_TH]
                 if v < v_th:
                     continue
                 t_free = free_from[i]
@@ -230,13 +230,13 @@ def integrate(P, source_of_neuron, ptr, target, channel, amplitude,
                 spike_count[b] = c + 1
                 if rate_counter[b, i] < 255:
                     rate_counter[b, i] += 1
-                if P[AD_EN, i] > 0.0:
-                    S_b[W_AD, i] += P[ADAPT_B, i]
+                if P[i, AD_EN] > 0.0:
+                    S_b[W_AD, i] += P[i, ADAPT_B]
                 rest = t1 - t_spike
-                vr = P[V_RESET, i]
-                S_b[V, i] = vr + (v_th - vr) * math.exp(-min(rest, P[T_CLAMP, i]) * P[G_RESET, i] / P[C_MEM, i])
-                S_b[R_CLAMP, i] = max(P[T_CLAMP, i] - rest, 0.0)
-                S_b[R_BLOCK, i] = max(P[T_REF, i] - rest, 0.0)
+                vr = P[i, V_RESET]
+                S_b[V, i] = vr + (v_th - vr) * math.exp(-min(rest, P[i, T_CLAMP]) * P[i, G_RESET] / P[i, C_MEM])
+                S_b[R_CLAMP, i] = max(P[i, T_CLAMP] - rest, 0.0)
+                S_b[R_BLOCK, i] = max(P[i, T_REF] - rest, 0.0)
                 if source_of_neuron[i] >= 0:
                     pend_time[n_pend] = t_spike
                     pend_source[n_pend] = source_of_neuron[i]

@@ -28,17 +28,17 @@ class SegmentOutput:
 
 class IntegrationState:
     """Membranes, synaptic currents, adaptation and refractory state of ``n_trials``
-    trials of the ``M`` integrated neurons (parameter matrix ``P``)."""
+    trials of the ``M`` integrated neurons (parameter matrix ``P``, shape (M, n_params))."""
 
     def __init__(self, P: np.ndarray, n_trials: int, streams: np.ndarray, dt_us: float, jitter_us: float):
         self.P = P
         self.dt_us = dt_us
         self.jitter_us = jitter_us
-        self.state = np.zeros((n_trials, K.N_STATE, P.shape[1]))
-        self.state[:, K.V, :] = P[K.V_LEAK]
+        self.state = np.zeros((n_trials, K.N_STATE, P.shape[0]))
+        self.state[:, K.V, :] = P[:, K.V_LEAK]
         self.streams = streams.copy()
-        self.rate_counter = np.zeros((n_trials, P.shape[1]), np.int64)
-        self.capacity = 256 + 16 * P.shape[1]
+        self.rate_counter = np.zeros((n_trials, P.shape[0]), np.int64)
+        self.capacity = 256 + 16 * P.shape[0]
 
     @property
     def n_trials(self) -> int:
@@ -51,7 +51,7 @@ class IntegrationState:
         (``ev_ptr``) with their fan-out slice (``ev_source``, -1 = reaches nothing)."""
         n = self.n_trials
         madc = np.zeros((n, madc_index.size, n_steps + 1))
-        cadc = np.zeros((n, cadc_times_us.size, self.P.shape[1]))
+        cadc = np.zeros((n, cadc_times_us.size, self.P.shape[0]))
         target = table.target.astype(np.int64)
         channel = table.channel.astype(np.int64)
         while True:
