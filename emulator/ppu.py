@@ -58,8 +58,8 @@ class PPUPair:
 
     def __init__(self, program: PlasticityProgram, seed: int):
         self.program = program
-        mailbox = np.frombuffer(host.encode_parameters(program.kernel, program.parameters), np.uint8)
-        self.mailbox = np.stack([mailbox.copy() for _ in range(N_HEMISPHERES)])
+        mailbox = host.encode_parameters(program.kernel, program.parameters)
+        self.mailbox = np.stack([mailbox] * N_HEMISPHERES)
         self.time_cycles = np.zeros(N_HEMISPHERES, np.uint64)
         self.rng_state = np.array([(seed * 2654435761 + 1 + h) % 2**32 or 1 for h in range(N_HEMISPHERES)], np.uint32)
         self.cycles_per_call: list[int] = []
