@@ -54,8 +54,8 @@ def test_clock_and_spike_queue_constants() -> None:
 
 @pytest.mark.parametrize("kernel", sorted(KERNELS))
 def test_readme_parameter_tables_match(kernel: str) -> None:
-    readme = (FIRMWARE / "README_SECTION.md").read_text()
+    readme = (FIRMWARE.parent / "README.md").read_text()
     section = readme.split(f"#### `{kernel}`", 1)[1].split("####", 1)[0]
     for p in KERNELS[kernel].parameters:
         row = f"| `{p.name}` | 0x{p.offset:03X} | {p.type_name} | {p.low}..{p.high} |"
-        assert row in section, f"README_SECTION.md lacks or misstates: {row}"
+        assert row in section, f"README.md lacks or misstates: {row}"
