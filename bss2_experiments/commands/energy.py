@@ -12,7 +12,7 @@ import sys
 EXAMPLES = """examples:
   bss2 energy --experiment ttfs --simulated --json
       whole run on the bundled pyvisa-sim bench (instruments fed by the energy model)
-  bss2 energy --experiment ttfs --power-resource TCPIP::192.168.1.20::INSTR \\
+  bss2 energy --experiment ttfs --power-resource TCPIP::analyser.lab::INSTR \\
               --scope-resource USB0::0x2A8D::0x1766::MY12345678::INSTR --n-inferences 10000
       bench run with a Keysight N6705 power analyser and an InfiniiVision scope
   bss2 energy --power-resource board        the board's power monitors through the backend
