@@ -1,0 +1,53 @@
+"""Cached calibrations, keyed by (chip identity, targets, suite version).
+
+Default folder ``~/.cache/bss2-suite/calibration``; the environment variable
+``BSS2_CALIB_CACHE`` or the ``cache_dir`` argument override it.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import warnings
+from pathlib import Path
+
+from emulator.interface import Chip
+
+from .errors import CalibrationFileError
+from .neuron import calibrate, suite_version
+from .result import CalibrationResult
+from .targets import CalibrationTargets
+
+SUFFIX = ".bss2cal"
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("BSS2_CALIB_CACHE")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "bss2-suite" / "calibration"
+
+
+def cache_path(chip_identity: str, targets: CalibrationTargets, cache_dir: str | Path | None = None) -> Path:
+    """Where the calibration of this chip for these targets and this suite version lives."""
+    key = hashlib.sha256("\n".join([chip_identity, targets.key(), suite_version()]).encode()).hexdigest()
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", chip_identity)
+    folder = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
+    return folder / f"{safe}_{key[:20]}{SUFFIX}"
+
+
+def load_or_calibrate(chip: Chip, targets: CalibrationTargets | None = None,
+                      cache_dir: str | Path | None = None, progress: bool = True) -> CalibrationResult:
+    """The cached calibration of ``chip`` for ``targets``, calibrating (and caching) if there
+    is none. An unreadable cache file is reported as a warning and replaced."""
+    targets = (targets if targets is not None else CalibrationTargets()).validate()
+    path = cache_path(chip.identity, targets, cache_dir)
+    if path.exists():
+        try:
+            cached = CalibrationResult.load(path, chip_identity=chip.identity)
+            if cached.targets == targets:
+                return cached
+            warnings.warn(f"cached calibration {path} holds other targets; recalibrating", stacklevel=2)
+        except CalibrationFileError as err:
+            warnings.warn(f"{err}; recalibrating", stacklevel=2)
+    result = calibrate(chip, targets, progress=progress)
+    result.save(path)
+    return result

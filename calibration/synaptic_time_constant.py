@@ -1,0 +1,85 @@
+"""Excitatory and inhibitory synaptic time constants (``*_input_i_bias_tau``), in lockstep.
+
+calix (Electronic Visions, github electronicvisions/calix, ``hagen/neuron_synin.py``,
+``SynTimeConstantCalib``) fits the decay of the synaptic input after stimuli and
+bisects the time-constant bias (a larger bias gives a shorter time constant). Here the
+membrane is made much faster than the synapse (leak multiplication, maximal leak bias),
+so it follows the synaptic current and the CADC trace after a kick decays with tau_syn.
+Trial 0 kicks through excitatory rows, trial 1 through inhibitory rows, so one search
+over a (2, 512) parameter array calibrates both inputs.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from emulator.interface import CAPMEM_MAX_DAC, ChipConfiguration
+
+from .algorithms import NoisyBinarySearch
+from .base import Calibration, CalibrationState
+from .kick import Kick, decay_time_constant, tail_start_us
+from .measure import Probe, burst, drive_both_signs, quiet
+
+REST_LSB = 120.0
+"""Membrane read before the kicks: room for excitatory (up) and inhibitory (down) ones."""
+ROWS, REPEATS, WEIGHT = 8, 4, 63
+"""Each kick: every one of ROWS rows per sign receives REPEATS events of weight WEIGHT."""
+MEASUREMENT_GM_DAC = 1000
+FAST_DECAY_US = 1.5
+"""The membrane with the fastest leak (~0.4 us) has followed the current after this."""
+SIGNS = ("exc", "inh")
+
+
+class SynapticTimeConstantCalibration(Calibration):
+    """Parameter shape (2, 512): excitatory then inhibitory ``i_bias_tau``."""
+
+    quantity = "tau_syn"
+    inverted = True
+    tolerance = (0.0, 0.08)
+
+    def __init__(self):
+        super().__init__(NoisyBinarySearch())
+
+    def measurement_config(self, state: CalibrationState) -> ChipConfiguration:
+        self.targets_us = targets_of(state)
+        config = quiet(state.config)
+        n = config.neurons
+        n.leak_enable_multiplication[:] = True
+        n.leak_enable_division[:] = False
+        n.leak_i_bias[:] = CAPMEM_MAX_DAC
+        n.leak_v_leak[:] = state.line.dac_for(REST_LSB)
+        n.excitatory_input_i_bias_gm[:] = MEASUREMENT_GM_DAC
+        n.inhibitory_input_i_bias_gm[:] = MEASUREMENT_GM_DAC
+        config.synapse_dac_bias[:] = state.targets.per_neuron("synapse_dac_bias").astype(np.int32)
+        exc, inh = drive_both_signs(config, ROWS, WEIGHT)
+        self.kick = Kick([burst(exc, 0.0, REPEATS), burst(inh, 0.0, REPEATS)])
+        return config
+
+    def target(self, state: CalibrationState) -> np.ndarray:
+        return targets_of(state)
+
+    def configure_parameters(self, config: ChipConfiguration, parameters: np.ndarray) -> None:
+        config.neurons.excitatory_input_i_bias_tau[:] = parameters[0]
+        config.neurons.inhibitory_input_i_bias_tau[:] = parameters[1]
+
+    def parameters_of(self, config: ChipConfiguration) -> np.ndarray:
+        return np.stack([config.neurons.excitatory_input_i_bias_tau, config.neurons.inhibitory_input_i_bias_tau])
+
+    def measure_results(self, probe: Probe, config: ChipConfiguration) -> np.ndarray:
+        start = tail_start_us(self.targets_us, FAST_DECAY_US, 2.5)
+        stop = start + 4.0 * np.max(self.targets_us, axis=0)
+        return decay_time_constant(probe, config, self.kick, start, stop)
+
+
+def targets_of(state: CalibrationState) -> np.ndarray:
+    """Targets as (2, 512) array, hardware us."""
+    return np.stack([state.targets.per_neuron(f"tau_syn_{s}_us") for s in SIGNS])
+
+
+def calibrate(probe: Probe, state: CalibrationState) -> None:
+    """Search both ``i_bias_tau`` arrays; store DACs, achieved tau_syn and success."""
+    calibration = SynapticTimeConstantCalibration()
+    target = calibration.target(state)
+    found = calibration.run(probe, state, target)
+    ok = found.success & calibration.within_tolerance(found.results, target)
+    for i, (sign, name) in enumerate(zip(SIGNS, ("excitatory", "inhibitory"))):
+        state.store(f"tau_syn_{sign}", f"{name}_input_i_bias_tau", found.values[i], found.results[i], ok[i])

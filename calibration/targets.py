@@ -1,0 +1,120 @@
+"""Calibration targets: what every neuron should look like after calibration.
+
+Defaults and allowed ranges follow calix' ``NeuronCalibTarget`` and ``check_target``
+(Electronic Visions, github electronicvisions/calix, ``ccalix/neuron_calib_target.cpp``,
+``spiking/neuron.py``), the defaults pynn_brainscales' ``CalibHXNeuronCuba`` uses. Two
+ranges are narrower than calix': tau_m from 1 us (calix 0.5) and tau_syn from 2 us (calix
+0.3), because both are measured here on CADC traces of the membrane (0.54 us per sample)
+rather than on MADC traces.
+Potentials are in CADC LSB (as the calibrated CADC reads them), times in hardware
+microseconds, OTA and DAC biases in CapMem DAC units. Every neuron target is a scalar or
+an array with one value per neuron, shape (512,); ``synapse_dac_bias`` is a scalar or one
+value per quadrant, shape (4,).
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from emulator.interface import CAPMEM_MAX_DAC, N_NEURONS, N_QUADRANTS, REFRACTORY_CLOCK_MHZ
+
+from .errors import TargetError
+
+Target = float | np.ndarray
+
+
+def _target(default: float, low: float, high: float, unit: str, doc: str, shape: int = N_NEURONS):
+    return field(default=default, metadata={"low": low, "high": high, "unit": unit, "doc": doc, "shape": shape})
+
+
+@dataclass
+class CalibrationTargets:
+    """Targets of a neuron calibration (CUBA), each a scalar or one value per neuron."""
+
+    v_rest: Target = _target(80.0, 50.0, 160.0, "CADC LSB", "leak (resting) potential")
+    v_reset: Target = _target(70.0, 50.0, 160.0, "CADC LSB", "reset potential")
+    v_thresh: Target = _target(125.0, 50.0, 220.0, "CADC LSB", "spike threshold")
+    tau_m_us: Target = _target(10.0, 1.0, 60.0, "us", "membrane time constant")
+    tau_syn_exc_us: Target = _target(10.0, 2.0, 30.0, "us", "excitatory synaptic time constant")
+    tau_syn_inh_us: Target = _target(10.0, 2.0, 30.0, "us", "inhibitory synaptic time constant")
+    tau_refrac_us: Target = _target(2.0, 1.0 / REFRACTORY_CLOCK_MHZ[0], 255.0 / REFRACTORY_CLOCK_MHZ[1],
+                                    "us", "refractory time")
+    i_synin_gm_exc: Target = _target(500.0, 30.0, 800.0, "CapMem DAC",
+                                     "excitatory OTA bias whose median strength all neurons get")
+    i_synin_gm_inh: Target = _target(500.0, 30.0, 800.0, "CapMem DAC",
+                                     "inhibitory OTA bias whose median strength all neurons get")
+    synapse_dac_bias: Target = _target(600.0, 0.0, float(CAPMEM_MAX_DAC), "CapMem DAC",
+                                       "synapse DAC bias per quadrant", shape=N_QUADRANTS)
+
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f.name for f in dataclasses.fields(cls)]
+
+    @classmethod
+    def describe(cls, name: str) -> str:
+        """``"v_rest in 50..160 CADC LSB (leak (resting) potential)"``."""
+        meta = {f.name: f.metadata for f in dataclasses.fields(cls)}[name]
+        return f"{name} in {meta['low']:g}..{meta['high']:g} {meta['unit']} ({meta['doc']})"
+
+    def validate(self) -> "CalibrationTargets":
+        """Check shapes and ranges; raise :class:`TargetError` naming the allowed range."""
+        for f in dataclasses.fields(self):
+            value = np.asarray(getattr(self, f.name), dtype=float)
+            shape = f.metadata["shape"]
+            if value.shape not in ((), (shape,)):
+                raise TargetError(
+                    f"target {f.name} has shape {value.shape}; give a scalar or one value per "
+                    f"{'neuron' if shape == N_NEURONS else 'quadrant'}, shape ({shape},)")
+            bad = np.flatnonzero(~np.isfinite(value.ravel()) | (value.ravel() < f.metadata["low"])
+                                 | (value.ravel() > f.metadata["high"]))
+            if bad.size:
+                where = "" if value.ndim == 0 else f" at index {bad[0]} ({bad.size} values)"
+                raise TargetError(
+                    f"target {f.name} = {value.ravel()[bad[0]]:g}{where} is out of range; allowed is "
+                    f"{self.describe(f.name)}")
+        return self
+
+    def per_neuron(self, name: str) -> np.ndarray:
+        """The target ``name`` broadcast to its full shape ((512,) or (4,) for the DAC bias), float."""
+        shape = {f.name: f.metadata["shape"] for f in dataclasses.fields(self)}[name]
+        return np.broadcast_to(np.asarray(getattr(self, name), dtype=float), (shape,)).copy()
+
+    def to_dict(self) -> dict:
+        """JSON-able form: scalars stay numbers, arrays become lists."""
+        out = {}
+        for name in self.names():
+            value = np.asarray(getattr(self, name), dtype=float)
+            out[name] = float(value) if value.ndim == 0 else value.tolist()
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "CalibrationTargets":
+        """Build from a mapping such as a parsed JSON file; missing names keep their default."""
+        if not isinstance(data, dict):
+            raise TargetError(f"calibration targets must be a JSON object, got {type(data).__name__}")
+        unknown = sorted(set(data) - set(cls.names()))
+        if unknown:
+            raise TargetError(f"unknown calibration target(s) {unknown}; known are {cls.names()}")
+        values = {k: (float(v) if np.ndim(v) == 0 else np.asarray(v, dtype=float)) for k, v in data.items()}
+        return cls(**values).validate()
+
+    @classmethod
+    def from_json_file(cls, path: str | Path) -> "CalibrationTargets":
+        try:
+            data = json.loads(Path(path).read_text())
+        except (OSError, json.JSONDecodeError) as err:
+            raise TargetError(f"cannot read calibration targets from {path}: {err}") from err
+        return cls.from_dict(data)
+
+    def key(self) -> str:
+        """sha256 of the canonical JSON form: equal targets give equal keys."""
+        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CalibrationTargets) and self.to_dict() == other.to_dict()
