@@ -1,0 +1,212 @@
+"""From the PyNN network in ``simulator.state`` to a chip configuration.
+
+:func:`compile_network` builds the calibration targets of the placed neurons, calibrates
+(:mod:`.calibrated`), sets the neurons' remaining switches and currents, converts the
+projections' weights to integer hardware weights and maps everything with
+:mod:`.mapping`; the readout follows what the recorders ask for.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from pyNN import errors
+
+from emulator.interface import ChipConfiguration, MADCSource, NeuronConfig, ReadoutConfig
+from . import calibrated, mapping, scaling
+
+MADC_SOURCES = {"v": MADCSource.MEMBRANE, "exc_synin": MADCSource.EXCITATORY_SYNIN,
+                "inh_synin": MADCSource.INHIBITORY_SYNIN, "adaptation": MADCSource.ADAPTATION}
+_PYNN_NAMES = {"v_rest": "v_rest", "v_reset": "v_reset", "v_thresh": "v_thresh", "tau_m_us": "tau_m",
+               "tau_syn_exc_us": "tau_syn_E", "tau_syn_inh_us": "tau_syn_I", "tau_refrac_us": "tau_refrac",
+               "i_synin_gm_exc": "i_synin_gm_E", "i_synin_gm_inh": "i_synin_gm_I",
+               "synapse_dac_bias": "synapse_dac_bias"}
+
+
+@dataclass
+class Compiled:
+    """A network ready to run: configuration, mapping and the bookkeeping to read back."""
+
+    config: ChipConfiguration
+    mapping: mapping.ChipMapping
+    neuron_pops: list
+    source_pops: list
+    neuron_offset: dict
+    source_offset: dict
+    weight_scale: np.ndarray
+    """(2, n_neurons): integer hardware weight per PyNN weight unit, excitatory / inhibitory."""
+    plastic: dict = field(default_factory=dict)
+    """mapping key -> (projection, its connections in that block, their logical post
+    neurons, inhibitory): where to write read-back weights."""
+
+
+def compile_network(state) -> Compiled:
+    """Calibrate (if needed), configure and map the network of ``state`` on ``state.chip``."""
+    pops = state.populations
+    neuron_pops = [p for p in pops if p.celltype.hardware != "source"]
+    source_pops = [p for p in pops if p.celltype.hardware == "source"]
+    for p in neuron_pops:
+        if p.celltype.hardware == "coba":
+            raise NotImplementedError(
+                f"{type(p.celltype).__name__} ({p.label}) is conductance-based; the calibration package offers "
+                f"no COBA targets yet (reversal potentials e_rev_E / e_rev_I and COBA input strengths in "
+                f"calibration.CalibrationTargets). Use IF_curr_exp or CalibHXNeuronCuba, or HXNeuron with "
+                f"excitatory_input_enable_coba_mode / *_v_rev_coba set by hand")
+    neuron_offset = dict(zip(neuron_pops, np.cumsum([0] + [p.size for p in neuron_pops])[:-1].tolist()))
+    source_offset = dict(zip(source_pops, np.cumsum([0] + [p.size for p in source_pops])[:-1].tolist()))
+    n_neurons = sum(p.size for p in neuron_pops)
+    placement = mapping.place(n_neurons, state.chip_options.get("neuronPermutation"))
+    config, result = _neuron_configuration(state, neuron_pops, neuron_offset, placement)
+    weight_scale = _weight_scale(neuron_pops, neuron_offset, placement, result)
+    blocks, plastic = _connection_blocks(state, neuron_offset, source_offset, weight_scale)
+    chip_map = mapping.map_network(n_neurons, sum(p.size for p in source_pops), blocks,
+                                   state.chip_options.get("neuronPermutation"))
+    config = chip_map.configure(config)
+    config.readout = _readout(neuron_offset, placement, config.readout)
+    config.plasticity = tuple(rule._program(chip_map, neuron_offset) for rule in state.plasticity_rules)
+    return Compiled(config, chip_map, neuron_pops, source_pops, neuron_offset, source_offset, weight_scale, plastic)
+
+
+# -- neurons -------------------------------------------------------------------------
+
+def _neuron_configuration(state, neuron_pops, offset, placement):
+    """A configuration with every placed neuron set up (calibrated DAC values for the
+    calibrated types, raw fields for HXNeuron), and the calibration result used (None if
+    no population needs one)."""
+    config = ChipConfiguration()
+    calibrated_pops = [p for p in neuron_pops if p.celltype.hardware == "calibrated"]
+    result = None
+    if calibrated_pops:
+        values = {name: np.zeros(0) for name in calibrated.TARGET_FIELDS}
+        chips = []
+        for p in calibrated_pops:
+            for name, v in _targets_of(state, p).items():
+                values[name] = np.concatenate([values[name], np.broadcast_to(v, (p.size,))])
+            chips.append(placement[offset[p]:offset[p] + p.size])
+        targets = calibrated.targets_array(values, np.concatenate(chips), _PYNN_NAMES)
+        result = calibrated.calibration_for(state, targets)
+        state.calibration_result = result
+        config = result.apply(config)
+    n = config.neurons
+    for p in neuron_pops:
+        chip = placement[offset[p]:offset[p] + p.size]
+        if p.celltype.hardware == "raw":
+            for name in p.celltype.get_native_names():
+                getattr(n, name)[chip] = p.native_array(name)
+            continue
+        n.threshold_enable[chip] = True
+        n.excitatory_input_enable[chip] = True
+        n.inhibitory_input_enable[chip] = True
+        if "i_offset_slope" in p.celltype.get_native_names():
+            _set_offset_current(n, chip, p.native_array("i_offset_slope"), result, p.label)
+    n.event_output_enable[placement] = True
+    return config, result
+
+
+def _targets_of(state, population) -> dict:
+    """Calibration targets of a calibrated population (arrays over its neurons)."""
+    native = {name: population.native_array(name) for name in population.celltype.get_native_names()}
+    opts = state.chip_options
+    if "capacitance" in native and np.any(native["capacitance"] != 63):
+        raise NotImplementedError(f"{population.label}: cm other than 63 needs a capacitance target, which "
+                                  f"calibration.CalibrationTargets does not have yet")
+    return {name: native.get(name, opts.get(name)) for name in calibrated.TARGET_FIELDS}
+
+
+def _set_offset_current(n: NeuronConfig, chip, slope, result, label):
+    """Constant-current DAC values for membrane slopes ``slope`` (CADC LSB per hardware us),
+    with the calibrated gain ``achieved['i_offset_per_dac']`` (same unit per DAC)."""
+    if not np.any(slope):
+        return
+    if slope.min() < 0:
+        raise ValueError(f"{label}: negative i_offset is not supported (the chip's offset current only "
+                         f"charges the membrane)")
+    if "i_offset_per_dac" not in result.achieved:
+        raise ValueError(f"{label}: i_offset needs the calibrated gain of the constant-current source, "
+                         f"achieved['i_offset_per_dac'], which calibration {result.calibration_id} lacks; "
+                         f"recalibrate with the current calibration package")
+    dac = np.rint(slope / np.asarray(result.achieved["i_offset_per_dac"])[chip])
+    if dac.max() > 1022:
+        raise ValueError(f"{label}: i_offset needs {dac.max():.0f} DAC of the constant-current source, the "
+                         f"maximum is 1022; lower i_offset or raise cm")
+    n.constant_current_enable[chip] = dac > 0
+    n.constant_current_i_offset[chip] = dac.astype(np.int32)
+
+
+def _weight_scale(neuron_pops, offset, placement, result) -> np.ndarray:
+    """Integer hardware weight per PyNN weight unit for each logical neuron."""
+    scale = np.ones((2, placement.size))
+    for p in neuron_pops:
+        if p.celltype.weight_units != "nA":
+            continue
+        sl = slice(offset[p], offset[p] + p.size)
+        slope = scaling.slope_cadc_per_us(1.0, p.native_array("cm_nf"))
+        for k, name in enumerate(("syn_strength_exc", "syn_strength_inh")):
+            scale[k, sl] = slope / np.asarray(result.achieved[name])[placement[sl]]
+    return scale
+
+
+# -- connections -------------------------------------------------------------------------
+
+def _index_tables(state, neuron_offset, source_offset):
+    """Global cell ID -> logical neuron index / input index (-1 where not that kind)."""
+    neuron = np.full(state.id_counter, -1, np.int64)
+    source = np.full(state.id_counter, -1, np.int64)
+    for table, offsets in ((neuron, neuron_offset), (source, source_offset)):
+        for p, off in offsets.items():
+            table[np.asarray(p.all_cells, dtype=np.int64)] = off + np.arange(p.size)
+    return neuron, source
+
+
+def _connection_blocks(state, neuron_offset, source_offset, weight_scale):
+    neuron_of, source_of = _index_tables(state, neuron_offset, source_offset)
+    blocks, plastic = [], {}
+    for k, proj in enumerate(state.projections):
+        if proj.receptor_type not in ("excitatory", "inhibitory"):
+            raise errors.ConnectionError(f"receptor_type {proj.receptor_type!r}: the chip has 'excitatory' and "
+                                         f"'inhibitory' synaptic inputs")
+        inhibitory = proj.receptor_type == "inhibitory"
+        pre_ids = np.asarray(proj.pre.all_cells, dtype=np.int64)[proj._pre]
+        post = neuron_of[np.asarray(proj.post.all_cells, dtype=np.int64)[proj._post]]
+        w = np.rint(np.abs(proj._weight) * weight_scale[int(inhibitory), post])
+        for from_inputs, table in ((True, source_of), (False, neuron_of)):
+            pre = table[pre_ids]
+            sel = np.flatnonzero(pre >= 0)
+            if sel.size == 0:
+                continue
+            key = 2 * k + int(from_inputs) if proj.plastic else None
+            blocks.append(mapping.Connections(pre[sel], post[sel], w[sel], inhibitory, from_inputs, key))
+            if key is not None:
+                plastic[key] = (proj, sel, post[sel], inhibitory)
+    return blocks, plastic
+
+
+# -- readout -------------------------------------------------------------------------------
+
+def _readout(neuron_offset, placement, base: ReadoutConfig) -> ReadoutConfig:
+    """MADC / CADC settings from what the recorders ask for; the calibrated CADC offsets stay."""
+    madc, madc_vars, cadc_periods = [], set(), set()
+    for p, off in neuron_offset.items():
+        rec = p.recorder
+        for var, idx in rec.analog_indices().items():
+            chips = placement[off + idx]
+            if rec.device == "madc":
+                madc.extend(int(c) for c in chips)
+                madc_vars.add(var)
+            else:
+                cadc_periods.add(round(rec.sampling_interval, 12))
+    madc = sorted(set(madc))
+    if len(madc) > 2 or sum(c % 2 == 0 for c in madc) > 1 or sum(c % 2 == 1 for c in madc) > 1:
+        raise mapping.MappingError(
+            f"the MADC records at most one even and one odd chip neuron; {len(madc)} are recorded with "
+            f"device='madc' (chip neurons {madc[:6]}). Record fewer neurons, or use device='cadc'")
+    if len(madc_vars) > 1:
+        raise mapping.MappingError(f"the MADC digitises one quantity at a time; recorded: {sorted(madc_vars)}")
+    if len(cadc_periods) > 1:
+        raise mapping.MappingError(f"all CADC recordings share one sampling interval; requested {sorted(cadc_periods)} ms")
+    readout = ReadoutConfig(madc_neurons=tuple(madc), cadc_channel_offset=base.cadc_channel_offset)
+    if madc_vars:
+        readout.madc_source = MADC_SOURCES[madc_vars.pop()]
+    if cadc_periods:
+        readout.cadc_period_us = float(scaling.ms_to_us(cadc_periods.pop()))
+    return readout

@@ -1,0 +1,116 @@
+"""PPU plasticity hook: a kernel of ``ppu_firmware`` with its parameters and timer,
+attached to projections (``PlasticSynapse(plasticity_rule=rule)``) or populations
+(``cell_type(plasticity_rule=rule)``), as pynn_brainscales' ``PlasticityRule`` / ``Timer``.
+
+The emulator runs the kernel (``ChipConfiguration.plasticity``); after ``run()`` the
+weights it left are in ``proj.get('weight', format='array')`` and its mailbox in
+``rule.mailbox`` / ``rule.get_observable(name)``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+import numpy as np
+
+from emulator.interface import N_COLUMNS, N_HEMISPHERES, N_ROWS, PlasticityProgram, PlasticityTimer
+from . import scaling, simulator
+
+
+@dataclass(frozen=True)
+class Timer:
+    """When the kernel runs: at ``start``, then every ``period``, ``num_periods`` times
+    (biological ms, as the rest of the script)."""
+
+    start: float
+    period: float
+    num_periods: int
+
+    def to_hardware(self) -> PlasticityTimer:
+        return PlasticityTimer(float(scaling.ms_to_us(self.start)), float(scaling.ms_to_us(self.period)),
+                               int(self.num_periods))
+
+
+@dataclass(frozen=True)
+class Observable:
+    """A mailbox field the kernel writes: ``count`` values of ``dtype`` (big-endian, the
+    PPU's byte order) at byte ``offset``."""
+
+    offset: int
+    dtype: str = "u1"
+    count: int = 1
+
+
+class PlasticityRule:
+    """``PlasticityRule(kernel="homeostasis", timer=Timer(...), parameters={...})``.
+
+    ``parameters`` is a dict (name -> int or int array, as the kernel's parameter table
+    in ``ppu_firmware/kernels`` documents) or a callable ``f(rows, columns) -> dict``
+    that receives where the attached projections and populations landed: ``rows`` and
+    ``columns`` are bool arrays of shape (2, 256) (hemisphere, synapse row / column).
+    ``observables`` name mailbox fields to decode after a run.
+    """
+
+    def __init__(self, kernel: str, timer: Timer, parameters: Mapping | Callable | None = None,
+                 observables: Mapping[str, Observable] | None = None):
+        self.kernel = kernel
+        self.timer = timer
+        self.parameters = parameters if parameters is not None else {}
+        self.observables = dict(observables or {})
+        self._projections = []
+        self._populations = []
+        self.rows = np.zeros((N_HEMISPHERES, N_ROWS), bool)
+        self.columns = np.zeros((N_HEMISPHERES, N_COLUMNS), bool)
+        self.mailbox = None
+        """(n_trials, 2, mailbox_bytes) uint8 after a run."""
+        self.cycles_per_call = None
+        simulator.state.plasticity_rules.append(self)
+
+    def _program(self, chip_map, neuron_offset) -> PlasticityProgram:
+        """The chip-level program, once the network is mapped."""
+        self.rows[:] = False
+        self.columns[:] = False
+        routing = chip_map.routing
+        for proj in self._projections:
+            for p in (proj.post.populations if hasattr(proj.post, "populations") else [proj.post]):
+                self._mark_columns(chip_map, neuron_offset, p)
+            chips = self._chip_columns_of(chip_map, neuron_offset, proj.post)
+            h, c = chips // N_COLUMNS, chips % N_COLUMNS
+            for hh in np.unique(h):
+                rows = np.unique(np.asarray(routing.row)[np.asarray(routing.hemisphere) == hh])
+                used = chip_map.synapses.weights[hh][np.ix_(rows, c[h == hh])].any(axis=1)
+                self.rows[hh, rows[used]] = True
+        for pop in self._populations:
+            self._mark_columns(chip_map, neuron_offset, pop)
+        hemispheres = tuple(int(h) for h in np.flatnonzero(self.rows.any(1) | self.columns.any(1))) or (0, 1)
+        params = self.parameters(self.rows.copy(), self.columns.copy()) if callable(self.parameters) \
+            else dict(self.parameters)
+        return PlasticityProgram(self.kernel, self.timer.to_hardware(), params, hemispheres)
+
+    @staticmethod
+    def _chip_columns_of(chip_map, neuron_offset, population) -> np.ndarray:
+        parent = getattr(population, "parent", population)
+        if hasattr(population, "populations"):
+            return np.concatenate([PlasticityRule._chip_columns_of(chip_map, neuron_offset, p)
+                                   for p in population.populations])
+        idx = parent.id_to_index(np.asarray(population.all_cells, dtype=int))
+        return chip_map.placement[neuron_offset[parent] + np.atleast_1d(idx)]
+
+    def _mark_columns(self, chip_map, neuron_offset, population) -> None:
+        chips = self._chip_columns_of(chip_map, neuron_offset, population)
+        self.columns[chips // N_COLUMNS, chips % N_COLUMNS] = True
+
+    def _store_output(self, output) -> None:
+        self.mailbox = output.mailbox
+        self.cycles_per_call = output.cycles_per_call
+
+    def get_observable(self, name: str) -> np.ndarray:
+        """Decoded mailbox field ``name``: shape (n_trials, 2 hemispheres, count)."""
+        if self.mailbox is None:
+            raise RuntimeError("no mailbox yet: run() the network first")
+        if name not in self.observables:
+            raise KeyError(f"unknown observable {name!r}; declared: {sorted(self.observables)}")
+        obs = self.observables[name]
+        dtype = np.dtype(obs.dtype).newbyteorder(">")
+        raw = self.mailbox[..., obs.offset:obs.offset + dtype.itemsize * obs.count]
+        return np.ascontiguousarray(raw).view(dtype).astype(dtype.newbyteorder("="))

@@ -1,0 +1,190 @@
+"""Cell types: PyNN's standard models in biological units and BrainScaleS-2's own types.
+
+Every neuron type says how it reaches the chip through ``hardware``:
+
+* ``"calibrated"``: its native parameters are calibration targets (CADC LSB, hardware
+  us; names of :class:`calibration.CalibrationTargets`) plus ``cm_nf`` and
+  ``i_offset_slope`` (CADC LSB per hardware us) for the standard types. Standard types
+  translate from biological units with :mod:`bss2_experiments.pynn.scaling`; their
+  weights are nA and are converted with the calibrated synaptic strength. The
+  ``CalibHX*`` types take targets directly and integer hardware weights.
+* ``"raw"``: :class:`HXNeuron`, native parameters are the fields of
+  :class:`emulator.interface.NeuronConfig` (CapMem DAC values, flags, counters);
+  integer hardware weights.
+* ``"coba"``: conductance-based types. They translate, but running them needs COBA
+  calibration targets that :mod:`calibration` does not offer yet (clear error at run()).
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import quantities as pq
+from pyNN.standardmodels import StandardCellType, build_translations, cells
+
+from emulator.interface import NeuronConfig
+from .. import scaling
+
+EXCITATORY_AND_INHIBITORY = ("excitatory", "inhibitory")
+
+
+class _PlasticityHandle:
+    """Lets a neuron type carry a PPU kernel: ``HXNeuron(..., plasticity_rule=rule)``
+    (pynn_brainscales' way of giving a rule the population's neurons)."""
+
+    def __init__(self, plasticity_rule=None, **parameters):
+        super().__init__(**parameters)
+        self.plasticity_rule = plasticity_rule
+
+
+def _mv(name: str, native: str):
+    """A potential: biological mV <-> CADC LSB."""
+    return (name, native, lambda **p: scaling.mv_to_cadc(p[name]), lambda **p: scaling.cadc_to_mv(p[native]))
+
+
+def _ms(name: str, native: str):
+    """A time constant: biological ms <-> hardware us."""
+    return (name, native, lambda **p: scaling.ms_to_us(p[name]), lambda **p: scaling.us_to_ms(p[native]))
+
+
+_LIF_TRANSLATIONS = (
+    _mv("v_rest", "v_rest"),
+    _mv("v_reset", "v_reset"),
+    _mv("v_thresh", "v_thresh"),
+    _ms("tau_m", "tau_m_us"),
+    _ms("tau_syn_E", "tau_syn_exc_us"),
+    _ms("tau_syn_I", "tau_syn_inh_us"),
+    _ms("tau_refrac", "tau_refrac_us"),
+    ("cm", "cm_nf"),
+    ("i_offset", "i_offset_slope",
+     lambda **p: scaling.slope_cadc_per_us(p["i_offset"], p["cm"]),
+     lambda **p: scaling.current_na(p["i_offset_slope"], p["cm_nf"])),
+)
+
+
+class IF_curr_exp(_PlasticityHandle, cells.IF_curr_exp):
+    __doc__ = cells.IF_curr_exp.__doc__ + """
+    On BrainScaleS-2: calibrated LIF with current-based exponential synapses; potentials,
+    time constants and weights (nA) are scaled as :mod:`bss2_experiments.pynn.scaling`
+    documents.
+    """
+    translations = build_translations(*_LIF_TRANSLATIONS)
+    hardware = "calibrated"
+    weight_units = "nA"
+    recordable = ["spikes", "v"]
+
+
+class IF_cond_exp(cells.IF_cond_exp):
+    __doc__ = cells.IF_cond_exp.__doc__
+    translations = build_translations(*_LIF_TRANSLATIONS, _mv("e_rev_E", "e_rev_E"), _mv("e_rev_I", "e_rev_I"))
+    hardware = "coba"
+    weight_units = "uS"
+    recordable = ["spikes", "v"]
+
+
+class EIF_cond_exp_isfa_ista(cells.EIF_cond_exp_isfa_ista):
+    __doc__ = cells.EIF_cond_exp_isfa_ista.__doc__
+    translations = build_translations(
+        *(t for t in _LIF_TRANSLATIONS if t[0] != "v_thresh"),
+        _mv("v_thresh", "v_exp"), _mv("v_spike", "v_thresh"), _mv("e_rev_E", "e_rev_E"),
+        _mv("e_rev_I", "e_rev_I"), ("a", "a_ns"), ("b", "b_na"), ("delta_T", "delta_T_mv"),
+        _ms("tau_w", "tau_w_us"))
+    hardware = "coba"
+    weight_units = "uS"
+    recordable = ["spikes", "v"]
+
+
+class CalibHXNeuronCuba(_PlasticityHandle, StandardCellType):
+    """Calibrated current-based LIF, parameters as calibration targets (pynn_brainscales'
+    names and defaults; ranges are ``calibration.CalibrationTargets``): potentials in CADC LSB, times in hardware us,
+    ``i_synin_gm_*`` and ``synapse_dac_bias`` in CapMem DAC, ``cm`` 0..63. Weights are
+    integer hardware weights (negative on ``inhibitory`` projections)."""
+
+    default_parameters = {
+        "v_rest": 80.0, "v_reset": 70.0, "v_thresh": 125.0, "tau_m": 10.0, "tau_syn_E": 10.0,
+        "tau_syn_I": 10.0, "cm": 63.0, "tau_refrac": 2.0, "i_synin_gm_E": 500.0,
+        "i_synin_gm_I": 500.0, "synapse_dac_bias": 600.0,
+    }
+    translations = build_translations(
+        ("v_rest", "v_rest"), ("v_reset", "v_reset"), ("v_thresh", "v_thresh"),
+        ("tau_m", "tau_m_us"), ("tau_syn_E", "tau_syn_exc_us"), ("tau_syn_I", "tau_syn_inh_us"),
+        ("cm", "capacitance"), ("tau_refrac", "tau_refrac_us"), ("i_synin_gm_E", "i_synin_gm_exc"),
+        ("i_synin_gm_I", "i_synin_gm_inh"), ("synapse_dac_bias", "synapse_dac_bias"))
+    units = {"v": "dimensionless", "v_rest": "dimensionless", "v_reset": "dimensionless",
+             "v_thresh": "dimensionless", "tau_m": "us", "tau_syn_E": "us", "tau_syn_I": "us",
+             "tau_refrac": "us", "cm": "dimensionless"}
+    recordable = ["spikes", "v"]
+    receptor_types = EXCITATORY_AND_INHIBITORY
+    default_initial_values = {"v": 80.0}
+    conductance_based = False
+    hardware = "calibrated"
+    weight_units = "hardware"
+
+
+class CalibHXNeuronCoba(StandardCellType):
+    """Calibrated conductance-based LIF (pynn_brainscales' defaults). Not runnable yet:
+    :mod:`calibration` has no COBA targets."""
+
+    default_parameters = {
+        **CalibHXNeuronCuba.default_parameters, "v_rest": 110.0, "v_reset": 100.0, "v_thresh": 160.0,
+        "e_rev_E": 300.0, "e_rev_I": 30.0, "i_synin_gm_E": 180.0, "i_synin_gm_I": 250.0,
+        "synapse_dac_bias": 400.0,
+    }
+    translations = build_translations(*((n, n) for n in default_parameters))
+    units = {"v": "dimensionless"}
+    recordable = ["spikes", "v"]
+    receptor_types = EXCITATORY_AND_INHIBITORY
+    default_initial_values = {"v": 110.0}
+    conductance_based = True
+    hardware = "coba"
+    weight_units = "hardware"
+
+
+_NOT_CONFIGURABLE = ("event_output_enable", "event_output_label")
+_HX_FIELDS = [f for f in dataclasses.fields(NeuronConfig) if f.name not in _NOT_CONFIGURABLE]
+
+
+class HXNeuron(_PlasticityHandle, StandardCellType):
+    """One BrainScaleS-2 neuron circuit with raw parameters, named as pynn_brainscales'
+    flattened ``lola.AtomicNeuron`` view (= :class:`emulator.interface.NeuronConfig`
+    fields): CapMem DAC values 0..1022, flags, register values. Defaults are the silent
+    neuron of a fresh chip. Weights are integer hardware weights; recordings are in ADC
+    LSB."""
+
+    default_parameters = {f.name: (bool(f.default_factory()[0]) if f.metadata["unit"] == "bool"
+                                   else float(f.default_factory()[0])) for f in _HX_FIELDS}
+    translations = build_translations(*((name, name) for name in default_parameters))
+    units = {"v": "dimensionless", "exc_synin": "dimensionless", "inh_synin": "dimensionless",
+             "adaptation": "dimensionless"}
+    recordable = ["spikes", "v", "exc_synin", "inh_synin", "adaptation"]
+    receptor_types = EXCITATORY_AND_INHIBITORY
+    default_initial_values = {"v": 0.0}
+    conductance_based = False
+    hardware = "raw"
+    weight_units = "hardware"
+
+
+class SpikeSourceArray(cells.SpikeSourceArray):
+    __doc__ = cells.SpikeSourceArray.__doc__ + "\n    Times in biological ms; the host injects the events.\n"
+    translations = build_translations(("spike_times", "spike_times"))
+    hardware = "source"
+
+
+class SpikeSourcePoisson(cells.SpikeSourcePoisson):
+    __doc__ = cells.SpikeSourcePoisson.__doc__ + (
+        "\n    The host draws the trains (seeded by ``setup(seed=...)``) and injects them.\n")
+    translations = build_translations(("rate", "rate"), ("start", "start"), ("duration", "duration"))
+    hardware = "source"
+
+    def draw(self, rate_hz: np.ndarray, start_ms: np.ndarray, duration_ms: np.ndarray,
+             t0_ms: float, t1_ms: float, rng: np.random.Generator) -> list[np.ndarray]:
+        """Spike times (biological ms) in ``[t0_ms, t1_ms)`` of each source."""
+        out = []
+        for rate, start, dur in zip(rate_hz, start_ms, duration_ms):
+            lo, hi = max(t0_ms, start), min(t1_ms, start + dur)
+            if rate <= 0 or hi <= lo:
+                out.append(np.zeros(0))
+                continue
+            n = rng.poisson(float((rate * pq.Hz * (hi - lo) * pq.ms).simplified))
+            out.append(np.sort(rng.uniform(lo, hi, n)))
+        return out
