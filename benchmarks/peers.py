@@ -14,8 +14,8 @@ Every case runs in a fresh process (as a user would run a script); the emulator'
 calibration comes from its cache (run once beforehand to fill it; the first ever run
 also calibrates). Usage::
 
-    python benchmarks/peers.py                 # all backends, both cases
-    python benchmarks/peers.py --backends emulator nest --cases a
+    python -m benchmarks.peers                 # all backends, both cases
+    python -m benchmarks.peers --backends emulator nest --cases a
 """
 from __future__ import annotations
 
@@ -26,10 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-# benchmarks/emulator.py would shadow the emulator package when this file runs as a script
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
-import numpy as np  # noqa: E402
+import numpy as np
 
 SEED = 1234
 N_TRIALS = 1000
@@ -111,8 +108,8 @@ def _child(backend: str, case: str, n_trials: int, independent: bool) -> None:
 
 def _measure(backend: str, case: str, n_trials: int = N_TRIALS, independent: bool = False) -> dict:
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, __file__, "--child", backend, case, str(n_trials), str(int(independent))],
-                          capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.peers", "--child", backend, case, str(n_trials), str(int(independent))],
+                          capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
     wall = time.perf_counter() - start
     lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
     if proc.returncode != 0 or not lines:

@@ -50,7 +50,7 @@ EXP_ARGUMENT_LIMIT = 20.0
 threshold long before, and the cap keeps a run-away neuron finite."""
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, inline="always", error_model="numpy")
 def psc_kernel(h, tau_m, tau_s):
     """Membrane response (us) at time h to a unit current jump decaying with tau_s, per unit
     capacitance: int_0^h exp(-s/tau_s) exp(-(h-s)/tau_m) ds."""
@@ -59,7 +59,7 @@ def psc_kernel(h, tau_m, tau_s):
     return (math.exp(-h / tau_s) - math.exp(-h / tau_m)) / (1.0 / tau_m - 1.0 / tau_s)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, inline="always", error_model="numpy")
 def _free_step(P, i, v, ie, ii, w, h, em, ee, ei, ke, ki, ew):
     """Advance one neuron by h while it is free to integrate; returns (v, ie, ii, w)."""
     i_nl = P[i, I_OFF] - w
@@ -93,7 +93,7 @@ def _free_step(P, i, v, ie, ii, w, h, em, ee, ei, ke, ki, ew):
     return v_new, ie * ee, ii * ei, w
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, inline="always", error_model="numpy")
 def _apply_event(P, S_b, free_from, i, channel, amplitude, t_event, t_end):
     """Add an event arriving at t_event (inside the current step) to neuron i's state at t_end."""
     tau = P[i, TAU_E] if channel == 0 else P[i, TAU_I]
@@ -109,7 +109,7 @@ def _apply_event(P, S_b, free_from, i, channel, amplitude, t_event, t_end):
         S_b[V, i] += jump if channel == 0 else -jump
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True, error_model="numpy")
 def integrate(P, source_of_neuron, ptr, target, channel, amplitude,
               ev_ptr, ev_time, ev_source,
               S, rng, t_start, dt, n_steps, jitter_us,
