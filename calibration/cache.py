@@ -19,6 +19,9 @@ from .result import CalibrationResult
 from .targets import CalibrationTargets
 
 SUFFIX = ".bss2cal"
+ALGORITHM_VERSION = 1
+"""Part of the cache key: bump it when a measurement or search changes, so results of the
+old procedure are not reused."""
 
 
 def default_cache_dir() -> Path:
@@ -27,8 +30,10 @@ def default_cache_dir() -> Path:
 
 
 def cache_path(chip_identity: str, targets: CalibrationTargets, cache_dir: str | Path | None = None) -> Path:
-    """Where the calibration of this chip for these targets and this suite version lives."""
-    key = hashlib.sha256("\n".join([chip_identity, targets.key(), suite_version()]).encode()).hexdigest()
+    """Where the calibration of this chip for these targets, this suite version and this
+    calibration procedure lives."""
+    key = hashlib.sha256("\n".join([chip_identity, targets.key(), suite_version(),
+                                    f"algorithm {ALGORITHM_VERSION}"]).encode()).hexdigest()
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", chip_identity)
     folder = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
     return folder / f"{safe}_{key[:20]}{SUFFIX}"

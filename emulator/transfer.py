@@ -18,7 +18,8 @@ Design values and where they come from:
 * synaptic current per weight LSB ``0.38 nA * gm / 500 * bias / 600``: a weight-63 event
   then gives a ~40 mV (~14 CADC LSB) PSP at tau_m = tau_syn = 10 us;
 * COBA: the same event opens a conductance that passes that current at 400 mV drive;
-* reset conductance ``tau_reset = 300 us / reset_i_bias``; refractory clocks 25 / 8 MHz;
+* reset conductance ``tau_reset = 30 us / reset_i_bias`` (30 ns at DAC 1000, so even the
+  shortest refractory times reset the membrane); refractory clocks 25 / 8 MHz;
 * constant current 0.1 nA per DAC LSB; adaptation ``tau_w = 3000 us / i_bias_tau``,
   ``a = 2 nS * i_bias_a``, ``b = 0.05 nA * i_bias_b``; exponential term
   ``I = 0.05 nA * i_bias * exp((V - V_exp) / Delta_T)``.
@@ -37,7 +38,7 @@ C_MAX_PF = 2.2
 LEAK_TAU_CONSTANT_US = 3000.0
 LEAK_SWITCH_FACTOR = 8.0
 SYN_TAU_CONSTANT_US = 300.0
-RESET_TAU_CONSTANT_US = 300.0
+RESET_TAU_CONSTANT_US = 30.0
 SYN_CURRENT_PER_LSB_NA = 0.38
 COBA_REFERENCE_DRIVE_MV = 400.0
 OFFSET_CURRENT_PER_LSB_NA = 0.1
