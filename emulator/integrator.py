@@ -51,12 +51,18 @@ threshold long before, and the cap keeps a run-away neuron finite."""
 
 
 @numba.njit(cache=True, inline="always", error_model="numpy")
+def psc_kernel_decayed(h, tau_m, tau_s, decay_s):
+    """:func:`psc_kernel` when ``decay_s = exp(-h / tau_s)`` is already known."""
+    if abs(tau_m - tau_s) < 1e-7 * tau_m:
+        return h * decay_s
+    return (decay_s - math.exp(-h / tau_m)) / (1.0 / tau_m - 1.0 / tau_s)
+
+
+@numba.njit(cache=True, inline="always", error_model="numpy")
 def psc_kernel(h, tau_m, tau_s):
     """Membrane response (us) at time h to a unit current jump decaying with tau_s, per unit
     capacitance: int_0^h exp(-s/tau_s) exp(-(h-s)/tau_m) ds."""
-    if abs(tau_m - tau_s) < 1e-7 * tau_m:
-        return h * math.exp(-h / tau_m)
-    return (math.exp(-h / tau_s) - math.exp(-h / tau_m)) / (1.0 / tau_m - 1.0 / tau_s)
+    return psc_kernel_decayed(h, tau_m, tau_s, math.exp(-h / tau_s))
 
 
 @numba.njit(cache=True, inline="always", error_model="numpy")
@@ -98,15 +104,21 @@ def _apply_event(P, S_b, free_from, i, channel, amplitude, t_event, t_end):
     """Add an event arriving at t_event (inside the current step) to neuron i's state at t_end."""
     tau = P[i, TAU_E] if channel == 0 else P[i, TAU_I]
     row = I_E if channel == 0 else I_I
-    S_b[row, i] += amplitude * math.exp(-(t_end - t_event) / tau)
+    h = t_end - t_event
+    decay = math.exp(-h / tau)
+    S_b[row, i] += amplitude * decay
     coba = P[i, COBA_E] if channel == 0 else P[i, COBA_I]
     if coba > 0.0:
         return
-    t_start = max(t_event, free_from[i])
-    if t_start < t_end:
-        jump = amplitude * math.exp(-(t_start - t_event) / tau) * psc_kernel(
-            t_end - t_start, P[i, C_MEM] / P[i, G_LEAK], tau) / P[i, C_MEM]
-        S_b[V, i] += jump if channel == 0 else -jump
+    tau_m = P[i, C_MEM] / P[i, G_LEAK]
+    if free_from[i] <= t_event:                       # free since before the event (the usual case)
+        jump = amplitude * psc_kernel_decayed(h, tau_m, tau, decay) / P[i, C_MEM]
+    elif free_from[i] < t_end:                        # the event arrived during the reset clamp
+        t_start = free_from[i]
+        jump = amplitude * math.exp(-(t_start - t_event) / tau) * psc_kernel(t_end - t_start, tau_m, tau) / P[i, C_MEM]
+    else:
+        return
+    S_b[V, i] += jump if channel == 0 else -jump
 
 
 @numba.njit(cache=True, parallel=True, error_model="numpy")
@@ -135,6 +147,10 @@ def integrate(P, source_of_neuron, ptr, target, channel, amplitude,
     ew = np.empty(m)
     er = np.empty(m)
     noise = np.empty(m)
+    linear = np.empty(m, np.bool_)       # plain CUBA LIF: the exact propagator alone
+    v_rest = np.empty(m)
+    ke_c = np.empty(m)
+    ki_c = np.empty(m)
     for i in range(m):
         tau_m = P[i, C_MEM] / P[i, G_LEAK]
         em[i] = math.exp(-dt / tau_m)
@@ -145,6 +161,11 @@ def integrate(P, source_of_neuron, ptr, target, channel, amplitude,
         ew[i] = math.exp(-dt / P[i, TAU_W])
         er[i] = math.exp(-dt * P[i, G_RESET] / P[i, C_MEM])
         noise[i] = P[i, NOISE_MV] * math.sqrt(max(1.0 - em[i] * em[i], 0.0))
+        linear[i] = (P[i, COBA_E] == 0.0 and P[i, COBA_I] == 0.0 and P[i, EX_EN] == 0.0
+                     and P[i, AD_EN] == 0.0)
+        v_rest[i] = P[i, V_LEAK] + P[i, I_OFF] / P[i, G_LEAK]
+        ke_c[i] = ke[i] / P[i, C_MEM]
+        ki_c[i] = ki[i] / P[i, C_MEM]
     n_madc = madc_index.size
     n_cadc = cadc_times.size
     for b in prange(n_trials):
@@ -195,7 +216,12 @@ def integrate(P, source_of_neuron, ptr, target, channel, amplitude,
                     S_b[R_CLAMP, i] = 0.0
                 else:
                     v_start[i] = v
-                    v, ie, ii, w = _free_step(P, i, v, ie, ii, w, dt, em[i], ee[i], ei[i], ke[i], ki[i], ew[i])
+                    if linear[i]:
+                        v = v_rest[i] + (v - v_rest[i]) * em[i] + ie * ke_c[i] - ii * ki_c[i]
+                        ie *= ee[i]
+                        ii *= ei[i]
+                    else:
+                        v, ie, ii, w = _free_step(P, i, v, ie, ii, w, dt, em[i], ee[i], ei[i], ke[i], ki[i], ew[i])
                     free_from[i] = t0
                 if noise[i] > 0.0 and free_from[i] < t1:
                     v += noise[i] * gaussian(rng, b)
