@@ -33,7 +33,7 @@ import numba
 import numpy as np
 from numba import prange
 
-from .random_streams import gaussian
+from .random_streams import gaussian, gaussian_at, splitmix64
 
 # columns of the parameter matrix P (M, n_params): one neuron's parameters are contiguous
 (V_LEAK, V_RESET, V_TH, C_MEM, G_LEAK, G_RESET, T_REF, T_CLAMP, TH_EN, TAU_E, TAU_I, COBA_E, COBA_I,
@@ -129,7 +129,9 @@ def integrate(P, source_of_neuron, ptr, target, channel, amplitude,
               spike_time, spike_neuron, spike_count, rate_counter):
     """Integrate all trials from ``t_start`` for ``n_steps`` steps of ``dt`` (us).
 
-    State ``S`` (n_trials, N_STATE, M) and ``rng`` (n_trials,) are advanced in place.
+    State ``S`` (n_trials, N_STATE, M) and ``rng`` (n_trials,) are advanced in place:
+    ``rng[b]`` keys trial b's membrane noise (counter-based, per step and neuron) and
+    feeds its spike jitter (sequential).
     Outputs: ``madc_out[b, j, k]`` state row ``madc_row`` of neuron ``madc_index[j]`` at
     ``t_start + k dt`` (k = 0..n_steps); ``cadc_out[b, s, i]`` membrane at
     ``cadc_times[s]`` (linear between grid points); spikes into the per-trial buffers
@@ -166,10 +168,18 @@ def integrate(P, source_of_neuron, ptr, target, channel, amplitude,
         v_rest[i] = P[i, V_LEAK] + P[i, I_OFF] / P[i, G_LEAK]
         ke_c[i] = ke[i] / P[i, C_MEM]
         ki_c[i] = ki[i] / P[i, C_MEM]
+    noisy = noise.max() > 0.0 if m > 0 else False
+    first_step = int(round(t_start / dt))    # global step index: segments continue the noise stream
     n_madc = madc_index.size
     n_cadc = cadc_times.size
     for b in prange(n_trials):
         S_b = S[b]
+        v_a = S_b[V]
+        ie_a = S_b[I_E]
+        ii_a = S_b[I_I]
+        w_a = S_b[W_AD]
+        clamp_a = S_b[R_CLAMP]
+        block_a = S_b[R_BLOCK]
         free_from = np.empty(m)
         v_start = np.empty(m)
         v_prev = np.empty(m)
@@ -178,58 +188,62 @@ def integrate(P, source_of_neuron, ptr, target, channel, amplitude,
         ev = ev_ptr[b]
         ev_end = ev_ptr[b + 1]
         next_cadc = 0
+        noise_key = splitmix64(rng[b])         # this segment's membrane-noise stream of trial b
         for j in range(n_madc):
             madc_out[b, j, 0] = S_b[madc_row, madc_index[j]]
         for k in range(n_steps):
             t0 = t_start + k * dt
             t1 = t0 + dt
+            # (1) every neuron as a free, plain CUBA LIF: branch-free, so it vectorises
             for i in range(m):
-                v = S_b[V, i]
-                ie = S_b[I_E, i]
-                ii = S_b[I_I, i]
-                w = S_b[W_AD, i]
+                v = v_a[i]
                 v_prev[i] = v
-                clamp = S_b[R_CLAMP, i]
+                v_start[i] = v
+                free_from[i] = t0
+                v_a[i] = v_rest[i] + (v - v_rest[i]) * em[i] + ie_a[i] * ke_c[i] - ii_a[i] * ki_c[i]
+                block_a[i] = max(block_a[i] - dt, 0.0)
+            # (2) redo the membrane of neurons in their reset clamp or with non-linear terms
+            for i in range(m):
+                clamp = clamp_a[i]
+                if linear[i] and clamp <= 0.0:
+                    continue
+                v = v_prev[i]
+                w = w_a[i]
                 if clamp >= dt:
                     vr = P[i, V_RESET]
                     v = vr + (v - vr) * er[i]
                     if P[i, AD_EN] > 0.0:
                         w_inf = P[i, ADAPT_A] * (v - P[i, V_REF])
                         w = w_inf + (w - w_inf) * ew[i]
-                    ie *= ee[i]
-                    ii *= ei[i]
                     free_from[i] = t1
-                    S_b[R_CLAMP, i] = clamp - dt
+                    clamp_a[i] = clamp - dt
                 elif clamp > 0.0:
                     vr = P[i, V_RESET]
                     v = vr + (v - vr) * math.exp(-clamp * P[i, G_RESET] / P[i, C_MEM])
-                    ie *= math.exp(-clamp / P[i, TAU_E])
-                    ii *= math.exp(-clamp / P[i, TAU_I])
                     h = dt - clamp
                     tau_m = P[i, C_MEM] / P[i, G_LEAK]
                     v_start[i] = v
-                    v, ie, ii, w = _free_step(
-                        P, i, v, ie, ii, w, h, math.exp(-h / tau_m), math.exp(-h / P[i, TAU_E]),
-                        math.exp(-h / P[i, TAU_I]), psc_kernel(h, tau_m, P[i, TAU_E]),
-                        psc_kernel(h, tau_m, P[i, TAU_I]), math.exp(-h / P[i, TAU_W]))
+                    v, _, _, w = _free_step(
+                        P, i, v, ie_a[i] * math.exp(-clamp / P[i, TAU_E]), ii_a[i] * math.exp(-clamp / P[i, TAU_I]),
+                        w, h, math.exp(-h / tau_m), math.exp(-h / P[i, TAU_E]), math.exp(-h / P[i, TAU_I]),
+                        psc_kernel(h, tau_m, P[i, TAU_E]), psc_kernel(h, tau_m, P[i, TAU_I]),
+                        math.exp(-h / P[i, TAU_W]))
                     free_from[i] = t0 + clamp
-                    S_b[R_CLAMP, i] = 0.0
+                    clamp_a[i] = 0.0
                 else:
-                    v_start[i] = v
-                    if linear[i]:
-                        v = v_rest[i] + (v - v_rest[i]) * em[i] + ie * ke_c[i] - ii * ki_c[i]
-                        ie *= ee[i]
-                        ii *= ei[i]
-                    else:
-                        v, ie, ii, w = _free_step(P, i, v, ie, ii, w, dt, em[i], ee[i], ei[i], ke[i], ki[i], ew[i])
-                    free_from[i] = t0
-                if noise[i] > 0.0 and free_from[i] < t1:
-                    v += noise[i] * gaussian(rng, b)
-                S_b[V, i] = v
-                S_b[I_E, i] = ie
-                S_b[I_I, i] = ii
-                S_b[W_AD, i] = w
-                S_b[R_BLOCK, i] = max(S_b[R_BLOCK, i] - dt, 0.0)
+                    v, _, _, w = _free_step(P, i, v, ie_a[i], ii_a[i], w, dt, em[i], ee[i], ei[i], ke[i], ki[i], ew[i])
+                v_a[i] = v
+                w_a[i] = w
+            # (3) synaptic currents decay alike in every state
+            for i in range(m):
+                ie_a[i] *= ee[i]
+                ii_a[i] *= ei[i]
+            # (4) membrane noise on every neuron that integrated
+            if noisy:
+                first = np.uint64(first_step + k) * np.uint64(m)
+                for i in range(m):
+                    integrated = 1.0 if free_from[i] < t1 else 0.0
+                    v_a[i] += integrated * noise[i] * gaussian_at(noise_key, first + np.uint64(i))
             while ev < ev_end and ev_time[ev] < t1:
                 s = ev_source[ev]
                 if s >= 0:

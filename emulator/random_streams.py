@@ -3,7 +3,9 @@
 Each trial owns one xorshift64* stream (Vigna 2016, "An experimental exploration of
 Marsaglia's xorshift generators, scrambled", ACM TOMS 42:4) seeded from
 ``(run seed, trial index)`` with splitmix64, so a trial draws the same noise whether it
-runs alone or inside a batch, on any number of threads.
+runs alone or inside a batch, on any number of threads. The sequential stream serves the
+rare draws (spike jitter); per-step membrane noise of every neuron comes from a
+counter-based stream keyed by it (:func:`gaussian_at`), which lets that loop vectorise.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ _QUARTER_SUM_MEAN = 4 * 65535 / 2
 _QUARTER_SUM_STD = float(np.sqrt(4 * (65536.0**2 - 1) / 12))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def splitmix64(x):
     """One splitmix64 step of a uint64 value (used to seed streams)."""
     z = x + _GOLDEN
@@ -54,6 +56,17 @@ def gaussian(state, slot):
     output are summed (Irwin-Hall of four uniforms), cheap enough for per-step membrane
     noise; its tails end at +-3.46 sigma."""
     x = _next(state, slot)
+    mask = np.uint64(0xFFFF)
+    total = (x & mask) + ((x >> np.uint64(16)) & mask) + ((x >> np.uint64(32)) & mask) + (x >> np.uint64(48))
+    return (np.float64(total) - _QUARTER_SUM_MEAN) / _QUARTER_SUM_STD
+
+
+@numba.njit(cache=True, inline="always")
+def gaussian_at(key, counter):
+    """Approximately standard-normal value number ``counter`` of the counter-based stream
+    ``key`` (splitmix64 of ``key + counter * golden ratio``; Steele et al. 2014, OOPSLA):
+    independent of the order of draws, so a loop over neurons using it vectorises."""
+    x = splitmix64(key + counter * _GOLDEN)
     mask = np.uint64(0xFFFF)
     total = (x & mask) + ((x >> np.uint64(16)) & mask) + ((x >> np.uint64(32)) & mask) + (x >> np.uint64(48))
     return (np.float64(total) - _QUARTER_SUM_MEAN) / _QUARTER_SUM_STD
