@@ -119,9 +119,9 @@ def burst(labels: np.ndarray, t_us: float, repeats: int = 1) -> tuple[np.ndarray
     return np.full(labels.size, float(t_us)), labels
 
 
-def time_since_spike(trace: Trace) -> np.ndarray:
-    """For every CADC sample, the time (us) since the neuron's last spike in that trial,
-    ``inf`` before its first spike; shape (trials, K, 512)."""
+def _spike_distance(trace: Trace, forward: bool) -> np.ndarray:
+    """For every CADC sample, the time (us) to the neuron's next spike (``forward``) or
+    since its last spike, in that trial; ``inf`` where there is none; (trials, K, 512)."""
     spikes = trace.result.spikes
     shape = trace.samples.shape
     if len(spikes.time_us) == 0:
@@ -133,10 +133,27 @@ def time_since_spike(trace: Trace) -> np.ndarray:
     span = float(max(trace.time_us.max(initial=0.0), times.max())) + 1.0
     sample_group = np.arange(shape[0])[:, None, None] * N_NEURONS + np.arange(N_NEURONS)[None, None, :]
     query = sample_group * span + trace.time_us[None, :, None]
+    if forward:
+        index = np.searchsorted(group * span + times, query, side="right")
+        safe = np.minimum(index, group.size - 1)
+        found = (index < group.size) & (group[safe] == sample_group)
+        return np.where(found, times[safe] - trace.time_us[None, :, None], np.inf)
     index = np.searchsorted(group * span + times, query, side="right") - 1
     safe = np.maximum(index, 0)
     found = (index >= 0) & (group[safe] == sample_group)
     return np.where(found, trace.time_us[None, :, None] - times[safe], np.inf)
+
+
+def time_since_spike(trace: Trace) -> np.ndarray:
+    """For every CADC sample, the time (us) since the neuron's last spike in that trial,
+    ``inf`` before its first spike; shape (trials, K, 512)."""
+    return _spike_distance(trace, forward=False)
+
+
+def time_to_spike(trace: Trace) -> np.ndarray:
+    """For every CADC sample, the time (us) until the neuron's next spike in that trial,
+    ``inf`` after its last spike; shape (trials, K, 512)."""
+    return _spike_distance(trace, forward=True)
 
 
 def first_spike_us(trace: Trace) -> np.ndarray:

@@ -27,8 +27,8 @@ REST_LSB = 40.0
 ROWS, REPEATS, WEIGHT = 10, 2, 63
 FAST_DECAY_US = 1.0
 """The fastest synaptic current (maximal bias, ~0.3 us) has died after this."""
-TRIAL_REPEATS = 8
-"""Trials averaged per measurement."""
+TRIAL_REPEATS = 3
+"""Trials per leak dither level and measurement."""
 
 
 def leak_switches(target_us: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -2,7 +2,8 @@
 
 Order as in calix (Electronic Visions, github electronicvisions/calix,
 ``spiking/neuron.py`` ``calibrate`` and ``spiking/__init__.py``): CADC channel offsets;
-synaptic time constants; synaptic input strength; threshold; leak potential; membrane
+synaptic time constants; synaptic input strength; COBA reversal potentials (only with
+COBA targets); threshold; leak potential; membrane
 time constant; reset potential; refractory time; a final refinement of the potentials;
 then the gain of the constant-current source is characterised, and the achieved values
 and spreads are measured.
@@ -19,7 +20,7 @@ from tqdm import tqdm
 
 from emulator.interface import Chip, ChipConfiguration
 
-from . import cadc, offset_current, refractory, synaptic_strength, synaptic_time_constant
+from . import cadc, coba, offset_current, refractory, synaptic_strength, synaptic_time_constant
 from .base import CalibrationState
 from .final import measure_final
 from .leak import LeakPotentialCalibration
@@ -50,6 +51,7 @@ def _steps(probe: Probe, state: CalibrationState):
         ("leak DAC -> CADC line", line),
         ("synaptic time constants", lambda: synaptic_time_constant.calibrate(probe, state)),
         ("synaptic strength", lambda: synaptic_strength.calibrate(probe, state)),
+        ("COBA reversal potentials", lambda: coba.calibrate(probe, state)),
         ("threshold", lambda: ThresholdCalibration().calibrate(probe, state)),
         ("leak potential", lambda: LeakPotentialCalibration().calibrate(probe, state)),
         ("membrane time constant", lambda: MembraneTimeConstantCalibration().calibrate(probe, state)),

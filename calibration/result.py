@@ -15,6 +15,7 @@ from .targets import CalibrationTargets
 SWITCHES_ON = ("threshold_enable", "excitatory_input_enable", "inhibitory_input_enable")
 """Switches a calibrated CUBA neuron has on (as in calix' result): fires and takes input."""
 SWITCHES_OFF = ("excitatory_input_enable_coba_mode", "inhibitory_input_enable_coba_mode")
+"""Off unless the calibration stored them (COBA targets), since ``dac`` is applied after."""
 
 
 @dataclass
@@ -27,7 +28,10 @@ class CalibrationResult:
     ``tau_syn_inh``, ``tau_refrac`` (hardware us), ``syn_strength_exc``/``_inh`` (jump of
     dV/dt at PSP onset per weight LSB: CADC LSB per hardware us, i.e. I0 / C_m),
     ``cadc_reference_read`` (CADC LSB), ``i_offset_per_dac`` (dV/dt of the constant-current
-    source per DAC LSB, CADC LSB per hardware us; characterised, no target). ``success``: quantity -> (512,) bool.
+    source per DAC LSB, CADC LSB per hardware us; characterised, no target); with COBA
+targets also ``e_rev_exc``/``_inh`` (extrapolated reversal potentials, CADC LSB) and
+``coba_strength_exc``/``_inh`` (g / C at PSP onset per weight LSB, 1 / hardware us; the
+onset slope is that times ``e_rev - V``). ``success``: quantity -> (512,) bool.
     ``before``: quantity -> (512,) float, measured with every neuron at the median
     calibrated parameter (calix' "uncalibrated"). ``std_before``/``std_after``: trimmed
     spread across neurons of ``before`` / ``achieved``.
@@ -84,13 +88,13 @@ class CalibrationResult:
         """A copy of ``config`` (default: a fresh one) with the calibrated values, switches,
         CADC channel offsets and synapse DAC bias."""
         out = (config if config is not None else ChipConfiguration()).copy()
-        for name, values in self.dac.items():
-            current = getattr(out.neurons, name)
-            current[:] = np.asarray(values).astype(current.dtype)
         for name in SWITCHES_ON:
             getattr(out.neurons, name)[:] = True
         for name in SWITCHES_OFF:
             getattr(out.neurons, name)[:] = False
+        for name, values in self.dac.items():
+            current = getattr(out.neurons, name)
+            current[:] = np.asarray(values).astype(current.dtype)
         out.readout.cadc_channel_offset = self.cadc_channel_offset.astype(np.int32).copy()
         out.synapse_dac_bias = self.synapse_dac_bias.astype(np.int32).copy()
         return out

@@ -21,7 +21,7 @@ from .algorithms import NoisyBinarySearch
 from .base import Calibration, CalibrationState
 from .fitting import fit_psp
 from .kick import Kick, baseline, window
-from .measure import Probe, burst, cadc_trace, drive_both_signs, quiet
+from .measure import Probe, burst, drive_both_signs, quiet
 
 REST_LSB = 120.0
 WEIGHT = 63
@@ -32,8 +32,8 @@ LEAK_BIAS_DAC = 300
 """With leak division: a membrane time constant far above tau_syn (the PSP integrates)."""
 WINDOW_TAU_SYN = 5.0
 """Fit window after the event, in units of the neuron's tau_syn."""
-TRIAL_REPEATS = 8
-"""Trials averaged per sign and measurement."""
+TRIAL_REPEATS = 3
+"""Trials per sign, leak dither level and measurement."""
 SIGNS = ("exc", "inh")
 
 
@@ -73,8 +73,7 @@ class SynapticStrengthCalibration(Calibration):
 
     def measure_results(self, probe: Probe, config: ChipConfiguration) -> np.ndarray:
         stop = WINDOW_TAU_SYN * self.tau_syn_us
-        trace = self.kick.averaged(cadc_trace(probe, config, self.kick.stimulus(),
-                                              self.kick.t0_us + float(stop.max()) + 0.5))
+        trace = self.kick.record(probe, config, self.kick.t0_us + float(stop.max()) + 0.5)
         rest = baseline(trace, self.kick.t0_us)
         t = trace.time_us - self.kick.t0_us
         strengths = []

@@ -6,6 +6,10 @@ Defaults and allowed ranges follow calix' ``NeuronCalibTarget`` and ``check_targ
 ranges are narrower than calix': tau_m from 1 us (calix 0.5) and tau_syn from 2 us (calix
 0.3), because both are measured here on CADC traces of the membrane (0.54 us per sample)
 rather than on MADC traces.
+The COBA reversal potentials ``e_rev_exc`` / ``e_rev_inh`` are optional (``None``: the
+inputs stay current-based); given, both synaptic inputs run conductance-based. They may
+lie beyond the CADC's 8-bit range (pynn_brainscales' ``CalibHXNeuronCoba`` uses 300 and
+30), because they are extrapolated from PSP amplitudes (:mod:`calibration.coba`).
 Potentials are in CADC LSB (as the calibrated CADC reads them), times in hardware
 microseconds, OTA and DAC biases in CapMem DAC units. Every neuron target is a scalar or
 an array with one value per neuron, shape (512,); ``synapse_dac_bias`` is a scalar or one
@@ -28,7 +32,7 @@ from .errors import TargetError
 Target = float | np.ndarray
 
 
-def _target(default: float, low: float, high: float, unit: str, doc: str, shape: int = N_NEURONS):
+def _target(default: float | None, low: float, high: float, unit: str, doc: str, shape: int = N_NEURONS):
     return field(default=default, metadata={"low": low, "high": high, "unit": unit, "doc": doc, "shape": shape})
 
 
@@ -50,10 +54,24 @@ class CalibrationTargets:
                                      "inhibitory OTA bias whose median strength all neurons get")
     synapse_dac_bias: Target = _target(600.0, 0.0, float(CAPMEM_MAX_DAC), "CapMem DAC",
                                        "synapse DAC bias per quadrant", shape=N_QUADRANTS)
+    e_rev_exc: Target | None = _target(None, 0.0, 400.0, "CADC LSB",
+                                       "excitatory COBA reversal potential; None = CUBA")
+    e_rev_inh: Target | None = _target(None, 0.0, 400.0, "CADC LSB",
+                                       "inhibitory COBA reversal potential; None = CUBA")
 
     @classmethod
     def names(cls) -> list[str]:
         return [f.name for f in dataclasses.fields(cls)]
+
+    @classmethod
+    def optional_names(cls) -> list[str]:
+        """Targets whose default is ``None`` (the COBA reversal potentials)."""
+        return [f.name for f in dataclasses.fields(cls) if f.default is None]
+
+    @property
+    def coba(self) -> bool:
+        """True when the synaptic inputs are to run conductance-based."""
+        return self.e_rev_exc is not None
 
     @classmethod
     def describe(cls, name: str) -> str:
@@ -63,7 +81,11 @@ class CalibrationTargets:
 
     def validate(self) -> "CalibrationTargets":
         """Check shapes and ranges; raise :class:`TargetError` naming the allowed range."""
+        if (self.e_rev_exc is None) != (self.e_rev_inh is None):
+            raise TargetError("give both COBA reversal potentials e_rev_exc and e_rev_inh, or neither (CUBA)")
         for f in dataclasses.fields(self):
+            if getattr(self, f.name) is None:
+                continue
             value = np.asarray(getattr(self, f.name), dtype=float)
             shape = f.metadata["shape"]
             if value.shape not in ((), (shape,)):
@@ -85,9 +107,12 @@ class CalibrationTargets:
         return np.broadcast_to(np.asarray(getattr(self, name), dtype=float), (shape,)).copy()
 
     def to_dict(self) -> dict:
-        """JSON-able form: scalars stay numbers, arrays become lists."""
+        """JSON-able form: scalars stay numbers, arrays become lists, unset optional targets None."""
         out = {}
         for name in self.names():
+            if getattr(self, name) is None:
+                out[name] = None
+                continue
             value = np.asarray(getattr(self, name), dtype=float)
             out[name] = float(value) if value.ndim == 0 else value.tolist()
         return out
@@ -100,7 +125,8 @@ class CalibrationTargets:
         unknown = sorted(set(data) - set(cls.names()))
         if unknown:
             raise TargetError(f"unknown calibration target(s) {unknown}; known are {cls.names()}")
-        values = {k: (float(v) if np.ndim(v) == 0 else np.asarray(v, dtype=float)) for k, v in data.items()}
+        values = {k: (v if v is None else float(v) if np.ndim(v) == 0 else np.asarray(v, dtype=float))
+                  for k, v in data.items()}
         return cls(**values).validate()
 
     @classmethod

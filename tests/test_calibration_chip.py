@@ -259,6 +259,26 @@ def test_other_targets_per_neuron_and_leak_switches(chip_id):
     assert 1 - r.failed_neurons.size / 512 >= 0.97, r.failures()
 
 
+def test_coba_targets(chip_id):
+    """Reversal potentials beyond the CADC range (300) and below rest (30), extrapolated;
+    >= 95 % of neurons within 3 LSB + 3 % of the driving force, the median within 1 LSB,
+    the conductance per weight LSB alike across neurons (spread <= 8 %), COBA switched on
+    by apply(), the CUBA quantities unaffected."""
+    targets = CalibrationTargets(tau_syn_exc_us=5.0, tau_syn_inh_us=5.0, e_rev_exc=300.0, e_rev_inh=30.0)
+    r = calibrate(Emulator(chip_id + 11), targets, progress=False)
+    for sign, target in (("exc", 300.0), ("inh", 30.0)):
+        achieved = r.achieved[f"e_rev_{sign}"]
+        assert fraction_within(achieved, target, 3.0 + 0.03 * abs(target - 80.0)) >= 0.95, sign
+        assert abs(np.median(achieved) - target) <= 1.0, sign
+        strength = r.achieved[f"coba_strength_{sign}"]
+        assert np.std(strength) / np.median(strength) <= 0.08, sign  # ~0.04 measured (CUBA strength: 0.01)
+    config = r.apply()
+    assert config.neurons.excitatory_input_enable_coba_mode.all() and config.neurons.inhibitory_input_enable_coba_mode.all()
+    assert fraction_within(r.achieved["leak"], 80.0, 1.5) >= 0.99
+    assert fraction_within(r.achieved["tau_syn_exc"], 5.0, 0.08 * 5.0) >= 0.98
+    assert 1 - r.failed_neurons.size / 512 >= 0.95, r.failures()
+
+
 def test_cli_json_and_png(chip_id, tmp_path, monkeypatch, capsys):
     from bss2_experiments.cli import main
     monkeypatch.setenv("BSS2_CALIB_CACHE", str(tmp_path / "cache"))

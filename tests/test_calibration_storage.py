@@ -72,6 +72,21 @@ def test_apply_sets_values_switches_offsets_and_bias():
     config.validate()
 
 
+def test_coba_round_trip_and_apply_switches_coba_on(tmp_path):
+    result = make_result()
+    assert not result.apply().neurons.excitatory_input_enable_coba_mode.any()
+    result.targets = CalibrationTargets(e_rev_exc=300.0, e_rev_inh=30.0)
+    for name in ("excitatory", "inhibitory"):
+        result.dac[f"{name}_input_enable_coba_mode"] = np.ones(512, int)
+        result.dac[f"{name}_input_v_rev_coba"] = np.full(512, 700 if name == "excitatory" else 90)
+    back = CalibrationResult.load(result.save(tmp_path / "coba.bss2cal"), chip_identity="emulator:42")
+    assert back.targets == result.targets and back.targets.coba
+    config = back.apply()
+    assert config.neurons.excitatory_input_enable_coba_mode.all() and config.neurons.inhibitory_input_enable_coba_mode.all()
+    assert (config.neurons.excitatory_input_v_rev_coba == 700).all() and (config.neurons.inhibitory_input_v_rev_coba == 90).all()
+    config.validate()
+
+
 def test_refuses_another_chips_file(tmp_path):
     path = make_result("emulator:42").save(tmp_path / "c.bss2cal")
     with pytest.raises(ChipMismatchError, match="belongs to chip 'emulator:42', not 'emulator:7'"):

@@ -61,3 +61,24 @@ def test_json_round_trip_and_unknown_names(tmp_path):
     path.write_text("{not json")
     with pytest.raises(TargetError, match="cannot read"):
         CalibrationTargets.from_json_file(path)
+
+
+def test_coba_targets_optional_in_pairs_and_ranged():
+    assert not CalibrationTargets().coba and CalibrationTargets.optional_names() == ["e_rev_exc", "e_rev_inh"]
+    t = CalibrationTargets(e_rev_exc=300.0, e_rev_inh=30.0).validate()
+    assert t.coba and t.per_neuron("e_rev_exc").shape == (512,)
+    with pytest.raises(TargetError, match="both COBA reversal potentials"):
+        CalibrationTargets(e_rev_exc=300.0).validate()
+    with pytest.raises(TargetError, match="e_rev_exc = 450.*0..400 CADC LSB"):
+        CalibrationTargets(e_rev_exc=450.0, e_rev_inh=30.0).validate()
+    with pytest.raises(TargetError, match="e_rev_inh = -5.*0..400 CADC LSB"):
+        CalibrationTargets(e_rev_exc=300.0, e_rev_inh=-5.0).validate()
+
+
+def test_coba_targets_json_round_trip(tmp_path):
+    path = tmp_path / "t.json"
+    for t in (CalibrationTargets(), CalibrationTargets(e_rev_exc=300.0, e_rev_inh=np.linspace(20, 60, 512))):
+        path.write_text(json.dumps(t.to_dict()))
+        back = CalibrationTargets.from_json_file(path)
+        assert back == t and back.key() == t.key() and back.coba == t.coba
+    assert CalibrationTargets().key() != CalibrationTargets(e_rev_exc=300.0, e_rev_inh=30.0).key()

@@ -144,14 +144,6 @@ def _rate_error(a, b):
 
 # -- ideal emulator vs NEST ---------------------------------------------------------------
 
-CALIBRATION_BIAS = pytest.mark.xfail(strict=True, reason=(
-    "the calibration misses the ideal chip's targets by more than these tolerances allow (13:00 UTC: "
-    "threshold +0.8 CADC LSB = +0.28 mV, tau_syn_exc 4.92 us for 5 us while reporting 5.03, syn_strength "
-    "within 1 %): first spikes off by up to 0.26 ms, balanced counts by -21 %. With the design values "
-    "these checks pass (first spikes 0.04 ms, counts 1.4 %). strict=True: an XPASS fails, so remove "
-    "this marker once the calibration is exact on the ideal chip."))
-
-
 def test_ideal_psp(ideal, nest):
     assert nest["psp"][0] > 3.0  # a PSP worth measuring
     assert ideal["psp"][0] == pytest.approx(nest["psp"][0], rel=0.03)
@@ -163,13 +155,11 @@ def test_ideal_f_i_curve(ideal, nest):
     assert _rate_error(ideal["f_i"], nest["f_i"]) <= 0.05
 
 
-@CALIBRATION_BIAS
 def test_ideal_feed_forward_first_spikes(ideal, nest):
     assert not np.isnan(nest["ff"]).any()  # every neuron of both layers fires
     assert _ff_error(ideal["ff"], nest["ff"]).max() <= 0.02 * TAU_SYN_MS
 
 
-@CALIBRATION_BIAS
 def test_ideal_balanced_network_counts(ideal, nest):
     assert nest["balanced"].min() > 100
     assert np.all(np.abs(ideal["balanced"] / nest["balanced"] - 1) <= 0.10)

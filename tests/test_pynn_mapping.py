@@ -185,9 +185,16 @@ def test_pynn_unknown_record_device(hx_session):
         pop.record("v", device="pad_0")
 
 
-def test_pynn_coba_not_implemented_names_missing_targets(hx_session):
+def test_pynn_adex_not_implemented_names_missing_targets(hx_session):
+    sim.Population(1, sim.EIF_cond_exp_isfa_ista())
+    with pytest.raises(NotImplementedError, match="adaptation and exponential-term targets"):
+        sim.run(1.0)
+
+
+def test_pynn_cuba_and_coba_populations_do_not_mix(hx_session):
+    sim.Population(1, sim.IF_curr_exp())
     sim.Population(1, sim.IF_cond_exp())
-    with pytest.raises(NotImplementedError, match="no COBA targets"):
+    with pytest.raises(NotImplementedError, match="COBA for all neurons of a chip or for none"):
         sim.run(1.0)
 
 

@@ -22,6 +22,8 @@ from emulator.interface import N_NEURONS
 
 TARGET_FIELDS = tuple(CalibrationTargets.names())
 """Names of the calibration targets (CADC LSB, hardware us, CapMem DAC)."""
+OPTIONAL_FIELDS = tuple(CalibrationTargets.optional_names())
+"""Targets only some cell types have (the COBA reversal potentials); ``None`` otherwise."""
 
 
 def targets_array(values: dict[str, np.ndarray], chip_neurons: np.ndarray, labels: dict[str, str]) -> dict:
@@ -29,12 +31,16 @@ def targets_array(values: dict[str, np.ndarray], chip_neurons: np.ndarray, label
 
     A field that is the same for every placed neuron becomes a scalar (so networks of
     any size with the same parameters share one cached calibration); otherwise unplaced
-    neurons take the first placed neuron's value. ``labels[field]`` names the PyNN
-    parameter for error messages.
+    neurons take the first placed neuron's value. An optional field (:data:`OPTIONAL_FIELDS`)
+    may be ``None``: no placed neuron has it. ``labels[field]`` names the PyNN parameter for
+    error messages.
     """
     meta = {f.name: f.metadata for f in dataclasses.fields(CalibrationTargets)}
     out = {}
     for name in TARGET_FIELDS:
+        if values[name] is None and name in OPTIONAL_FIELDS:
+            out[name] = None
+            continue
         v = np.asarray(values[name], dtype=float)
         low, high = meta[name]["low"], meta[name]["high"]
         bad = np.flatnonzero((v < low - 1e-9) | (v > high + 1e-9))
@@ -55,7 +61,8 @@ def targets_array(values: dict[str, np.ndarray], chip_neurons: np.ndarray, label
 
 
 def _key(chip_identity: str, targets: dict) -> tuple:
-    return (chip_identity,) + tuple((k, np.asarray(v).tobytes()) for k, v in sorted(targets.items()))
+    return (chip_identity,) + tuple((k, None if v is None else np.asarray(v).tobytes())
+                                    for k, v in sorted(targets.items()))
 
 
 def calibration_for(state, targets: dict):

@@ -20,7 +20,7 @@ MADC_SOURCES = {"v": MADCSource.MEMBRANE, "exc_synin": MADCSource.EXCITATORY_SYN
 _PYNN_NAMES = {"v_rest": "v_rest", "v_reset": "v_reset", "v_thresh": "v_thresh", "tau_m_us": "tau_m",
                "tau_syn_exc_us": "tau_syn_E", "tau_syn_inh_us": "tau_syn_I", "tau_refrac_us": "tau_refrac",
                "i_synin_gm_exc": "i_synin_gm_E", "i_synin_gm_inh": "i_synin_gm_I",
-               "synapse_dac_bias": "synapse_dac_bias"}
+               "synapse_dac_bias": "synapse_dac_bias", "e_rev_exc": "e_rev_E", "e_rev_inh": "e_rev_I"}
 
 
 @dataclass
@@ -48,10 +48,9 @@ def compile_network(state) -> Compiled:
     for p in neuron_pops:
         if p.celltype.hardware == "coba":
             raise NotImplementedError(
-                f"{type(p.celltype).__name__} ({p.label}) is conductance-based; the calibration package offers "
-                f"no COBA targets yet (reversal potentials e_rev_E / e_rev_I and COBA input strengths in "
-                f"calibration.CalibrationTargets). Use IF_curr_exp or CalibHXNeuronCuba, or HXNeuron with "
-                f"excitatory_input_enable_coba_mode / *_v_rev_coba set by hand")
+                f"{type(p.celltype).__name__} ({p.label}) needs adaptation and exponential-term targets, which "
+                f"calibration.CalibrationTargets does not have. Use IF_cond_exp or CalibHXNeuronCoba, or HXNeuron "
+                f"with adaptation_* / exponential_* set by hand")
     neuron_offset = dict(zip(neuron_pops, np.cumsum([0] + [p.size for p in neuron_pops])[:-1].tolist()))
     source_offset = dict(zip(source_pops, np.cumsum([0] + [p.size for p in source_pops])[:-1].tolist()))
     n_neurons = sum(p.size for p in neuron_pops)
@@ -77,12 +76,9 @@ def _neuron_configuration(state, neuron_pops, offset, placement):
     calibrated_pops = [p for p in neuron_pops if p.celltype.hardware == "calibrated"]
     result = None
     if calibrated_pops:
-        values = {name: np.zeros(0) for name in calibrated.TARGET_FIELDS}
-        chips = []
-        for p in calibrated_pops:
-            for name, v in _targets_of(state, p).items():
-                values[name] = np.concatenate([values[name], np.broadcast_to(v, (p.size,))])
-            chips.append(placement[offset[p]:offset[p] + p.size])
+        per_pop = [_targets_of(state, p) for p in calibrated_pops]
+        values = {name: _joined(calibrated_pops, [t[name] for t in per_pop]) for name in calibrated.TARGET_FIELDS}
+        chips = [placement[offset[p]:offset[p] + p.size] for p in calibrated_pops]
         targets = calibrated.targets_array(values, np.concatenate(chips), _PYNN_NAMES)
         result = calibrated.calibration_for(state, targets)
         state.calibration_result = result
@@ -103,6 +99,19 @@ def _neuron_configuration(state, neuron_pops, offset, placement):
     return config, result
 
 
+def _joined(pops, parts):
+    """One target over the neurons of ``pops`` from each population's value (scalar or
+    array); ``None`` if no population has it (a COBA target in a CUBA network)."""
+    if all(v is None for v in parts):
+        return None
+    if any(v is None for v in parts):
+        cuba = [p.label for p, v in zip(pops, parts) if v is None]
+        raise NotImplementedError(
+            f"populations {cuba} are current-based while others are conductance-based; the calibration sets "
+            f"COBA for all neurons of a chip or for none. Run them in separate runs, or use one kind of cell")
+    return np.concatenate([np.broadcast_to(v, (p.size,)) for p, v in zip(pops, parts)])
+
+
 def _targets_of(state, population) -> dict:
     """Calibration targets of a calibrated population (arrays over its neurons)."""
     native = {name: population.native_array(name) for name in population.celltype.get_native_names()}
@@ -110,7 +119,8 @@ def _targets_of(state, population) -> dict:
     if "capacitance" in native and np.any(native["capacitance"] != 63):
         raise NotImplementedError(f"{population.label}: cm other than 63 needs a capacitance target, which "
                                   f"calibration.CalibrationTargets does not have yet")
-    return {name: native.get(name, opts.get(name)) for name in calibrated.TARGET_FIELDS}
+    return {name: native.get(name, None if name in calibrated.OPTIONAL_FIELDS else opts.get(name))
+            for name in calibrated.TARGET_FIELDS}
 
 
 def _set_offset_current(n: NeuronConfig, chip, slope, result, label):
@@ -133,16 +143,27 @@ def _set_offset_current(n: NeuronConfig, chip, slope, result, label):
     n.constant_current_i_offset[chip] = dac.astype(np.int32)
 
 
+_STRENGTHS = {"nA": (scaling.slope_cadc_per_us, ("syn_strength_exc", "syn_strength_inh")),
+              "uS": (scaling.rate_per_us, ("coba_strength_exc", "coba_strength_inh"))}
+"""Biological weight unit -> (its effect per unit at a given cm, the calibrated effect per
+weight LSB): CUBA jump of dV/dt (CADC LSB / us), COBA conductance over capacitance (1 / us)."""
+
+
 def _weight_scale(neuron_pops, offset, placement, result) -> np.ndarray:
     """Integer hardware weight per PyNN weight unit for each logical neuron."""
     scale = np.ones((2, placement.size))
     for p in neuron_pops:
-        if p.celltype.weight_units != "nA":
+        if p.celltype.weight_units not in _STRENGTHS:
             continue
+        per_unit, names = _STRENGTHS[p.celltype.weight_units]
+        missing = [name for name in names if name not in result.achieved]
+        if missing:
+            raise ValueError(f"{p.label}: weights in {p.celltype.weight_units} need {missing} from the calibration, "
+                             f"which calibration {result.calibration_id} lacks (a CUBA calibration for a COBA cell "
+                             f"type?); calibrate with this network's targets (setup(calibration='auto'))")
         sl = slice(offset[p], offset[p] + p.size)
-        slope = scaling.slope_cadc_per_us(1.0, p.native_array("cm_nf"))
-        for k, name in enumerate(("syn_strength_exc", "syn_strength_inh")):
-            scale[k, sl] = slope / np.asarray(result.achieved[name])[placement[sl]]
+        for k, name in enumerate(names):
+            scale[k, sl] = per_unit(1.0, p.native_array("cm_nf")) / np.asarray(result.achieved[name])[placement[sl]]
     return scale
 
 

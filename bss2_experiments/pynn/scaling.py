@@ -15,6 +15,15 @@ ms, nA, nF) and the chip (CADC LSB, hardware us, integer weights, CapMem DAC):
   by dividing this slope by the calibrated per-neuron synaptic strength
   (``CalibrationResult.achieved['syn_strength_exc'|'syn_strength_inh']``, CADC LSB per us
   per weight LSB), rounded to the nearest integer.
+* **Conductances** (IF_cond_exp): a conductance ``g`` (uS) on ``cm`` (nF) pulls the
+  membrane towards its reversal potential at the rate ``g / cm`` per ms, the same rate per
+  hardware us after the time scaling (the driving force ``E - V`` scales with the
+  potentials). A PyNN weight (uS) becomes an integer hardware weight by dividing this rate
+  by the calibrated conductance per weight LSB
+  (``CalibrationResult.achieved['coba_strength_exc'|'coba_strength_inh']``, 1 / us).
+  Reversal potentials scale like every potential: PyNN's defaults e_rev_E = 0 mV and
+  e_rev_I = -70 mV become 275 and 65 CADC LSB (the calibration allows 0..400 LSB, i.e.
+  -91.7 .. 41.7 mV).
 * **Readout**: CADC samples are already in CADC LSB (the calibration sets channel
   offsets); MADC samples are converted with the readout chain's design values below.
 """
@@ -69,6 +78,11 @@ def us_to_ms(t_hw_us):
 def slope_cadc_per_us(current_na, cm_nf):
     """A current (nA) into a capacitance (nF) -> membrane slope in CADC LSB per hardware us."""
     return CADC_PER_MV * (current_na / cm_nf) / US_PER_MS
+
+
+def rate_per_us(conductance_us, cm_nf):
+    """A conductance (uS) on a capacitance (nF) -> relaxation rate in 1 / hardware us."""
+    return (conductance_us / cm_nf) / US_PER_MS
 
 
 def current_na(slope, cm_nf):

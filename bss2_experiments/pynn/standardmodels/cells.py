@@ -11,8 +11,12 @@ Every neuron type says how it reaches the chip through ``hardware``:
 * ``"raw"``: :class:`HXNeuron`, native parameters are the fields of
   :class:`emulator.interface.NeuronConfig` (CapMem DAC values, flags, counters);
   integer hardware weights.
-* ``"coba"``: conductance-based types. They translate, but running them needs COBA
-  calibration targets that :mod:`calibration` does not offer yet (clear error at run()).
+  :class:`IF_cond_exp` and :class:`CalibHXNeuronCoba` add the COBA reversal potentials
+  ``e_rev_exc`` / ``e_rev_inh`` (CADC LSB); IF_cond_exp's weights are uS and are converted
+  with the calibrated conductance per weight LSB.
+* ``"coba"``: :class:`EIF_cond_exp_isfa_ista`. It translates, but running it needs
+  adaptation and exponential-term targets that :mod:`calibration` does not offer (clear
+  error at run()).
 """
 from __future__ import annotations
 
@@ -75,9 +79,14 @@ class IF_curr_exp(_PlasticityHandle, cells.IF_curr_exp):
 
 
 class IF_cond_exp(cells.IF_cond_exp):
-    __doc__ = cells.IF_cond_exp.__doc__
-    translations = build_translations(*_LIF_TRANSLATIONS, _mv("e_rev_E", "e_rev_E"), _mv("e_rev_I", "e_rev_I"))
-    hardware = "coba"
+    __doc__ = cells.IF_cond_exp.__doc__ + """
+    On BrainScaleS-2: calibrated LIF with conductance-based exponential synapses; the
+    reversal potentials are calibration targets (mV scaled like every potential, so PyNN's
+    defaults 0 / -70 mV become 275 / 65 CADC LSB), weights (uS) are converted with the
+    calibrated conductance per weight LSB (:mod:`bss2_experiments.pynn.scaling`).
+    """
+    translations = build_translations(*_LIF_TRANSLATIONS, _mv("e_rev_E", "e_rev_exc"), _mv("e_rev_I", "e_rev_inh"))
+    hardware = "calibrated"
     weight_units = "uS"
     recordable = ["spikes", "v"]
 
@@ -94,6 +103,14 @@ class EIF_cond_exp_isfa_ista(cells.EIF_cond_exp_isfa_ista):
     recordable = ["spikes", "v"]
 
 
+_CALIB_HX_TRANSLATIONS = (
+    ("v_rest", "v_rest"), ("v_reset", "v_reset"), ("v_thresh", "v_thresh"),
+    ("tau_m", "tau_m_us"), ("tau_syn_E", "tau_syn_exc_us"), ("tau_syn_I", "tau_syn_inh_us"),
+    ("cm", "capacitance"), ("tau_refrac", "tau_refrac_us"), ("i_synin_gm_E", "i_synin_gm_exc"),
+    ("i_synin_gm_I", "i_synin_gm_inh"), ("synapse_dac_bias", "synapse_dac_bias"))
+"""The CalibHX types' parameters are calibration targets under pynn_brainscales' names."""
+
+
 class CalibHXNeuronCuba(_PlasticityHandle, StandardCellType):
     """Calibrated current-based LIF, parameters as calibration targets (pynn_brainscales'
     names and defaults; ranges are ``calibration.CalibrationTargets``): potentials in CADC LSB, times in hardware us,
@@ -105,11 +122,7 @@ class CalibHXNeuronCuba(_PlasticityHandle, StandardCellType):
         "tau_syn_I": 10.0, "cm": 63.0, "tau_refrac": 2.0, "i_synin_gm_E": 500.0,
         "i_synin_gm_I": 500.0, "synapse_dac_bias": 600.0,
     }
-    translations = build_translations(
-        ("v_rest", "v_rest"), ("v_reset", "v_reset"), ("v_thresh", "v_thresh"),
-        ("tau_m", "tau_m_us"), ("tau_syn_E", "tau_syn_exc_us"), ("tau_syn_I", "tau_syn_inh_us"),
-        ("cm", "capacitance"), ("tau_refrac", "tau_refrac_us"), ("i_synin_gm_E", "i_synin_gm_exc"),
-        ("i_synin_gm_I", "i_synin_gm_inh"), ("synapse_dac_bias", "synapse_dac_bias"))
+    translations = build_translations(*_CALIB_HX_TRANSLATIONS)
     units = {"v": "dimensionless", "v_rest": "dimensionless", "v_reset": "dimensionless",
              "v_thresh": "dimensionless", "tau_m": "us", "tau_syn_E": "us", "tau_syn_I": "us",
              "tau_refrac": "us", "cm": "dimensionless"}
@@ -122,21 +135,23 @@ class CalibHXNeuronCuba(_PlasticityHandle, StandardCellType):
 
 
 class CalibHXNeuronCoba(StandardCellType):
-    """Calibrated conductance-based LIF (pynn_brainscales' defaults). Not runnable yet:
-    :mod:`calibration` has no COBA targets."""
+    """Calibrated conductance-based LIF (pynn_brainscales' names and defaults): the
+    parameters of :class:`CalibHXNeuronCuba` plus the reversal potentials ``e_rev_E`` /
+    ``e_rev_I`` in CADC LSB (0..400; extrapolated beyond the CADC's range, see
+    :mod:`calibration.coba`). Weights are integer hardware weights."""
 
     default_parameters = {
         **CalibHXNeuronCuba.default_parameters, "v_rest": 110.0, "v_reset": 100.0, "v_thresh": 160.0,
         "e_rev_E": 300.0, "e_rev_I": 30.0, "i_synin_gm_E": 180.0, "i_synin_gm_I": 250.0,
         "synapse_dac_bias": 400.0,
     }
-    translations = build_translations(*((n, n) for n in default_parameters))
-    units = {"v": "dimensionless"}
+    translations = build_translations(*_CALIB_HX_TRANSLATIONS, ("e_rev_E", "e_rev_exc"), ("e_rev_I", "e_rev_inh"))
+    units = {**CalibHXNeuronCuba.units, "e_rev_E": "dimensionless", "e_rev_I": "dimensionless"}
     recordable = ["spikes", "v"]
     receptor_types = EXCITATORY_AND_INHIBITORY
     default_initial_values = {"v": 110.0}
     conductance_based = True
-    hardware = "coba"
+    hardware = "calibrated"
     weight_units = "hardware"
 
 
