@@ -14,6 +14,7 @@ integration (CADC samples of it are drawn from its stationary distribution).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -30,6 +31,9 @@ from .random_streams import trial_seeds
 from .segments import IntegrationState
 from .readout import cadc_codes, madc_codes
 from .transfer import NeuronPhysics, neuron_physics, nominal_potential_mv
+
+if TYPE_CHECKING:  # the firmware's host library loads only when a run has a PPU program
+    from .ppu import PPUPair
 
 SPONTANEOUS_MARGIN_SIGMA = 6.0
 

@@ -29,7 +29,7 @@ correlation sensors               amplitude N(1, 10 %), offset N(4, 2) LSB
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -129,5 +129,3 @@ class FixedPattern:
             correlation_gain=np.clip(rng().normal(1.0, 0.10, synapses), 0.6, 1.4),
             correlation_offset_lsb=np.clip(rng().normal(4.0, 2.0, synapses), 0.0, 12.0))
 
-    def field_names(self) -> list[str]:
-        return [f.name for f in fields(self)]

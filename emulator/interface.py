@@ -26,7 +26,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from .errors import ConfigurationError, ResourceError, StimulusError
-from .units import FPGA_TICK_US
+from .units import FPGA_TICK_US, us_to_fpga_ticks
 
 N_NEURONS = 512
 N_HEMISPHERES = 2
@@ -55,16 +55,6 @@ FPGA instruction, halco ``event.h``)."""
 INPUT_FIFO_DEPTH_TICKS = 128
 """An input event may wait at most this many FPGA ticks (~1 us) for a free link slot;
 later it is dropped and counted."""
-
-
-def hemisphere_of(neuron: np.ndarray | int):
-    """Hemisphere (0 = top, 1 = bottom) of a neuron index."""
-    return np.asarray(neuron) // N_COLUMNS
-
-
-def column_of(neuron: np.ndarray | int):
-    """Synapse column of a neuron index inside its hemisphere."""
-    return np.asarray(neuron) % N_COLUMNS
 
 
 def quadrant_of(neuron: np.ndarray | int):
@@ -497,4 +487,4 @@ class Chip(Protocol):
 
 def quantise_to_fpga_ticks(time_us: np.ndarray) -> np.ndarray:
     """Round hardware times to the FPGA's 8 ns timestamp grid."""
-    return np.rint(np.asarray(time_us, dtype=float) / FPGA_TICK_US) * FPGA_TICK_US
+    return us_to_fpga_ticks(time_us) * FPGA_TICK_US

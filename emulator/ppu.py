@@ -19,7 +19,6 @@ from ppu_firmware.errors import PPUError
 from .correlation import CorrelationSensors
 from .errors import PlasticityError
 from .interface import N_COLUMNS, N_HEMISPHERES, PlasticityProgram
-from .units import PPU_CLOCK_MHZ
 
 
 def validate_program(program: PlasticityProgram, duration_us: float, dt_us: float) -> int:
@@ -35,7 +34,7 @@ def validate_program(program: PlasticityProgram, duration_us: float, dt_us: floa
         raise PlasticityError(f"hemispheres must be a non-empty subset of (0, 1), got {program.hemispheres}")
     if timer.num_periods < 1 or timer.start_us < 0 or timer.period_us <= 0:
         raise PlasticityError(f"timer {timer}: needs start_us >= 0, period_us > 0 and num_periods >= 1")
-    run_time_us = cycles / PPU_CLOCK_MHZ
+    run_time_us = cycles / host.PPU_CYCLES_PER_US
     if timer.period_us < max(run_time_us, dt_us):
         raise PlasticityError(
             f"kernel '{program.kernel}' runs ~{run_time_us:.2f} us ({cycles} PPU cycles at 250 MHz) but its timer "
@@ -73,7 +72,7 @@ class PPUPair:
         causal, acausal = correlation_reads
         for h in self.program.hemispheres:
             cols = slice(h * N_COLUMNS, (h + 1) * N_COLUMNS)
-            self.time_cycles[h] = max(int(self.time_cycles[h]), int(time_us * PPU_CLOCK_MHZ))
+            self.time_cycles[h] = max(int(self.time_cycles[h]), int(time_us * host.PPU_CYCLES_PER_US))
             state = host.PPUState(
                 weights=weights[h], labels=labels[h], causal=causal[h].copy(), acausal=acausal[h].copy(),
                 rate_counters=rate_counters[cols].copy(), cadc=membrane_cadc[cols].copy(), mailbox=self.mailbox[h],

@@ -2,9 +2,9 @@
 
 The chip runs 1000 times faster than biology: one biological millisecond (the unit of
 PyNN scripts) is one hardware microsecond (the unit of everything at or below the chip
-interface). Events carry FPGA timestamps of 8 ns (125 MHz); the PPU runs at 250 MHz.
+interface). Events carry FPGA timestamps of 8 ns (125 MHz); the PPU clock lives with the firmware
+(``ppu_firmware.host.PPU_CYCLES_PER_US``).
 Sources: BSS2 demos ``fp_brainscales.rst`` (speed-up), haldls/halco (FPGA clock),
-libnux ``time.h`` (``default_ppu_cycles_per_us = 250``).
 """
 from __future__ import annotations
 
@@ -17,8 +17,6 @@ FPGA_CLOCK_MHZ: float = 125.0
 FPGA_TICK_US: float = 1.0 / FPGA_CLOCK_MHZ
 """One FPGA timestamp tick in hardware microseconds (8 ns)."""
 
-PPU_CLOCK_MHZ: float = 250.0
-"""PPU cycles per hardware microsecond."""
 
 
 def bio_ms_to_hw_us(t_bio_ms):
@@ -35,7 +33,3 @@ def us_to_fpga_ticks(t_hw_us) -> np.ndarray:
     """Hardware microseconds -> nearest FPGA tick (int64)."""
     return np.rint(np.asarray(t_hw_us, dtype=float) / FPGA_TICK_US).astype(np.int64)
 
-
-def fpga_ticks_to_us(ticks) -> np.ndarray:
-    """FPGA ticks -> hardware microseconds."""
-    return np.asarray(ticks, dtype=np.int64) * FPGA_TICK_US

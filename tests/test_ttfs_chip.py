@@ -42,7 +42,6 @@ def test_emulated_chip_matches_the_exact_model():
 
 
 def test_nest_runs_the_same_network_with_if_curr_exp():
-    pytest.importorskip("pyNN.nest")
     net, t_in = _hardware_network(1)
     chip = ChipForward(net, "nest", weight_scale=40.0)
     measured = chip(t_in[:60])[-1]
@@ -92,7 +91,6 @@ def _bss2(*args: str) -> str:
 
 @pytest.mark.slow
 def test_trained_weights_run_on_nest_side_by_side(tmp_path):
-    pytest.importorskip("pyNN.nest")
     _bss2("run", "ttfs", "--pretrain-epochs", "5", "--epochs", "1", "--no-progress", "--out", str(tmp_path))
     weights = next((tmp_path / "ttfs").iterdir()) / "ttfs.npz"
     out = _bss2("run", "ttfs", "--backend", "nest", "--weights", str(weights), "--json", "--out", str(tmp_path))
