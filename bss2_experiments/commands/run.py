@@ -1,34 +1,44 @@
 """``bss2 run EXPERIMENT ...``: run one experiment, save its result, print a summary.
 
-Each experiment is a module with ``add_arguments(parser)`` and ``main(args) -> int`` that
-imports only argparse at load time; the experiment itself is imported when it runs.
+Every experiment is a package ``bss2_experiments.<name>`` with a ``cli`` module that
+imports only argparse at load time and exposes ``SUMMARY`` (one line), ``EXAMPLES``
+(lines for ``bss2 run --help``), ``add_arguments(parser)`` and ``main(args) -> int``;
+the experiment itself is imported when it runs. The packages are discovered, so adding
+an experiment touches no shared file.
 """
 from __future__ import annotations
 
+import argparse
 import importlib
+import pkgutil
+from pathlib import Path
+from types import ModuleType
 
-EXPERIMENTS = {
-    "ttfs": ("bss2_experiments.ttfs.cli",
-             "train a first-spike (TTFS) classifier on Yin-Yang with the chip in the loop (Goeltz et al. 2021)"),
-}
+import bss2_experiments
 
-EXAMPLES = """examples:
-  bss2 run ttfs                              train on the emulated chip, test, save figures
-  bss2 run ttfs --software --epochs 300      the paper's software network (analytic forward)
-  bss2 run ttfs --chip-id 3 --seed 1 --json  another chip; last stdout line is one JSON object
-  bss2 run ttfs --backend nest --weights runs/ttfs/<stamp>/ttfs.npz
-                                             evaluate trained weights on NEST next to the emulator
-"""
+EXPERIMENT_ORDER = ("ttfs",)
+"""Experiments listed first in help texts (the main job); the rest follow by name."""
+
+
+def experiment_clis() -> dict[str, ModuleType]:
+    """name -> cli module of every experiment package, main job first."""
+    found = {}
+    for info in pkgutil.iter_modules(bss2_experiments.__path__):
+        # look for the file: importing a package to ask would load it (pyNN for .pynn)
+        if info.ispkg and (Path(info.module_finder.path) / info.name / "cli.py").is_file():
+            found[info.name] = importlib.import_module(f"bss2_experiments.{info.name}.cli")
+    ordered = [n for n in EXPERIMENT_ORDER if n in found] + sorted(n for n in found if n not in EXPERIMENT_ORDER)
+    return {name: found[name] for name in ordered}
 
 
 def register(subparsers) -> None:
-    import argparse
-    parser = subparsers.add_parser("run", help="run an experiment (" + ", ".join(EXPERIMENTS) + ")",
+    clis = experiment_clis()
+    examples = "examples:\n" + "".join(cli.EXAMPLES for cli in clis.values())
+    parser = subparsers.add_parser("run", help="run an experiment (" + ", ".join(clis) + ")",
                                    description="Run an experiment and save JSON + NPZ + PNG results.",
-                                   epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+                                   epilog=examples, formatter_class=argparse.RawDescriptionHelpFormatter)
     experiments = parser.add_subparsers(dest="experiment", metavar="EXPERIMENT", required=True)
-    for name, (module, summary) in EXPERIMENTS.items():
-        sub = experiments.add_parser(name, help=summary, description=summary)
-        cli = importlib.import_module(module)
+    for name, cli in clis.items():
+        sub = experiments.add_parser(name, help=cli.SUMMARY, description=cli.SUMMARY)
         cli.add_arguments(sub)
         sub.set_defaults(func=cli.main)

@@ -7,6 +7,14 @@ import sys
 
 BACKEND_CHOICES = ("emulator", "nest", "brian2", "hardware")
 
+SUMMARY = "train a first-spike (TTFS) classifier on Yin-Yang with the chip in the loop (Goeltz et al. 2021)"
+EXAMPLES = """  bss2 run ttfs                              train on the emulated chip, test, save figures
+  bss2 run ttfs --software --epochs 300      the paper's software network (analytic forward)
+  bss2 run ttfs --chip-id 3 --seed 1 --json  another chip; last stdout line is one JSON object
+  bss2 run ttfs --backend nest --weights runs/ttfs/<stamp>/ttfs.npz
+                                             evaluate trained weights on NEST next to the emulator
+"""
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", default="emulator", choices=BACKEND_CHOICES,
