@@ -50,7 +50,9 @@ typedef struct ppu_state {
     uint32_t rng_state;
 } ppu_state_t;
 
+int ppu_kernel_count(void);
 const char *ppu_kernel_name(int id);
+int ppu_kernel_id(const char *name);
 int64_t ppu_run_kernel(ppu_state_t *state, int id);
 """
 

@@ -10,6 +10,7 @@ microseconds with :func:`cycles_to_us` and refuses timer periods shorter than
 """
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass, field
 from collections.abc import Mapping
@@ -17,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import HostLibraryError, StateError
+from .errors import HostLibraryError, KernelError, StateError
 from .parameters import MAILBOX_BYTES, N_ROWS
 from .registry import KERNELS, KernelSpec, decode_mailbox, encode_parameters, kernel_spec
 
@@ -135,6 +136,17 @@ def _check_state(state: PPUState) -> None:
         raise StateError(f"PPUState.time_cycles must lie in 0..2**63-1 cycles, got {state.time_cycles}")
 
 
+@functools.lru_cache(maxsize=None)
+def _kernel_id(name: str) -> int:
+    """Position of kernel ``name`` in the compiled C table (kernels/table.c)."""
+    ffi, lib = _load_library()
+    kernel_id = int(lib.ppu_kernel_id(name.encode()))
+    if kernel_id < 0:
+        raise KernelError(f"kernel {name!r} is registered in ppu_firmware/registry.py but not compiled into the "
+                          f"host library: add it to kernels/table.c and rebuild (pip install -e .)")
+    return kernel_id
+
+
 def run_kernel(kernel: str, state: PPUState) -> int:
     """Run ``kernel`` once on ``state`` (buffers mutated in place); returns the PPU cycles used.
 
@@ -151,7 +163,7 @@ def run_kernel(kernel: str, state: PPUState) -> int:
     c_state.time_cycles = int(state.time_cycles)
     c_state.rng_state = int(state.rng_state)
     with _lock:
-        cycles = int(lib.ppu_run_kernel(c_state, spec.kernel_id))
+        cycles = int(lib.ppu_run_kernel(c_state, _kernel_id(spec.name)))
     state.time_cycles = int(c_state.time_cycles)
     state.rng_state = int(c_state.rng_state)
     return cycles

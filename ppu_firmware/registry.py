@@ -1,7 +1,7 @@
 """The firmware's kernels and their mailbox parameter tables.
 
-Each :class:`KernelSpec` mirrors ``kernels/<name>.h``: kernel id (index in
-``kernels/table.c``), and for every mailbox field its offset, C type, allowed range,
+Each :class:`KernelSpec` mirrors ``kernels/<name>.h``: the kernel's name in
+``kernels/table.c``, and for every mailbox field its offset, C type, allowed range,
 default, fixed-point format and meaning. :func:`encode_parameters` turns a parameter
 dict into the 4096 mailbox bytes the kernel expects, validating everything.
 """
@@ -36,7 +36,7 @@ def _offsets(offset: int, which: str) -> Parameter:
 
 @dataclass(frozen=True)
 class KernelSpec:
-    """A kernel of the firmware: its id in the C table, parameter table and documentation.
+    """A kernel of the firmware: its name in the C table, parameter table and documentation.
 
     ``complete`` derives parameters from others (CGP: ``n_nodes`` from ``nodes``);
     ``worst_case`` returns parameter overrides that make a call as long as any call can
@@ -44,7 +44,6 @@ class KernelSpec:
     """
 
     name: str
-    kernel_id: int
     doc: str
     parameters: tuple[Parameter, ...]
     complete: Callable[[dict], dict] = field(default=lambda params: params)
@@ -58,7 +57,7 @@ class KernelSpec:
                              f"{', '.join(p.name for p in self.parameters)}")
 
 
-STDP = KernelSpec("stdp", 0, "Additive STDP on the correlation sensors, with per-column sensor offsets.", (
+STDP = KernelSpec("stdp", "Additive STDP on the correlation sensors, with per-column sensor offsets.", (
     Parameter("factor", 0x000, "int8", -128, 127, 32, "learning rate: dw = (causal - acausal) * factor", fmt="Q0.7"),
     _reset(0x001, "the correlation of processed rows"),
     _rows(0x004),
@@ -66,7 +65,7 @@ STDP = KernelSpec("stdp", 0, "Additive STDP on the correlation sensors, with per
     _offsets(0x200, "acausal"),
 ))
 
-RSTDP = KernelSpec("rstdp", 1, "Reward-modulated STDP (Wunderlich et al. 2019, Front. Neurosci. 13:260): "
+RSTDP = KernelSpec("rstdp", "Reward-modulated STDP (Wunderlich et al. 2019, Front. Neurosci. 13:260): "
                    "dw = round(eta (R - Rbar_k) corr), Rbar_k <- Rbar_k + (R - Rbar_k) / 2**mean_shift.", (
     Parameter("eta", 0x000, "int16", 0, 32767, 4096, "learning rate eta (4096 = 0.125)", fmt="Q0.15"),
     Parameter("reward", 0x002, "int16", -32768, 32767, 0, "reward R of this trial (16384 = 1.0)", fmt="Q1.14"),
@@ -80,7 +79,7 @@ RSTDP = KernelSpec("rstdp", 1, "Reward-modulated STDP (Wunderlich et al. 2019, F
     _offsets(0x100, "causal"),
 ))
 
-HOMEOSTASIS = KernelSpec("homeostasis", 2, "Rate homeostasis: w += step * sign(target - rate count) per column.", (
+HOMEOSTASIS = KernelSpec("homeostasis", "Rate homeostasis: w += step * sign(target - rate count) per column.", (
     Parameter("target", 0x000, "uint8", 0, 255, 10, "target spike count per kernel period", fmt="count"),
     Parameter("step", 0x001, "uint8", 0, 63, 1, "weight step per call", fmt="weight LSB"),
     _reset(0x002, "the rate counters"),
@@ -95,7 +94,7 @@ def _structural_worst_case(params: dict) -> dict:
 
 
 STRUCTURAL = KernelSpec(
-    "structural", 3, "Structural plasticity (Billaudelle et al. 2021, Neural Networks 133): STDP + homeostasis + "
+    "structural", "Structural plasticity (Billaudelle et al. 2021, Neural Networks 133): STDP + homeostasis + "
     "noise; every prune_period-th call rewires connected synapses below prune_threshold to a random label, "
     "keeping each column's fan-in constant.", (
         Parameter("factor", 0x000, "int8", -128, 127, 32, "STDP learning rate", fmt="Q0.7"),
@@ -125,7 +124,7 @@ def _cgp_complete(params: dict) -> dict:
     return params
 
 
-CGP = KernelSpec("cgp", 4, "Plasticity rule given as a CGP program over causal, acausal, weight, reward, rate and "
+CGP = KernelSpec("cgp", "Plasticity rule given as a CGP program over causal, acausal, weight, reward, rate and "
                  "membrane (Jordan et al. 2021, eLife 10:e66273); encoding in ppu_firmware/cgp.py.", (
     Parameter("n_nodes", 0x000, "uint8", 1, cgp.MAX_NODES, 1, "number of nodes evaluated (default: len(nodes))",
               fmt="count"),

@@ -1,5 +1,6 @@
-/* Kernel table (see table.h). The order defines the ids used by ppu_firmware/params.py. */
+/* Kernel table (see table.h): a new kernel adds its header and one line to `kernels`. */
 #include <stddef.h>
+#include <string.h>
 #include "kernels/cgp.h"
 #include "kernels/homeostasis.h"
 #include "kernels/rstdp.h"
@@ -12,7 +13,7 @@ typedef struct {
     void (*run)(void);
 } kernel_entry_t;
 
-static const kernel_entry_t kernels[PPU_KERNEL_COUNT] = {
+static const kernel_entry_t kernels[] = {
     {"stdp", kernel_stdp},
     {"rstdp", kernel_rstdp},
     {"homeostasis", kernel_homeostasis},
@@ -20,15 +21,28 @@ static const kernel_entry_t kernels[PPU_KERNEL_COUNT] = {
     {"cgp", kernel_cgp},
 };
 
+int ppu_kernel_count(void)
+{
+    return (int)(sizeof kernels / sizeof kernels[0]);
+}
+
 const char *ppu_kernel_name(int id)
 {
-    return id >= 0 && id < PPU_KERNEL_COUNT ? kernels[id].name : NULL;
+    return id >= 0 && id < ppu_kernel_count() ? kernels[id].name : NULL;
+}
+
+int ppu_kernel_id(const char *name)
+{
+    for (int id = 0; id < ppu_kernel_count(); id++)
+        if (strcmp(kernels[id].name, name) == 0)
+            return id;
+    return -1;
 }
 
 int64_t ppu_run_kernel(ppu_state_t *state, int id)
 {
     uint64_t start = state->time_cycles;
-    if (id < 0 || id >= PPU_KERNEL_COUNT)
+    if (id < 0 || id >= ppu_kernel_count())
         return -1;
     ppu_bind(state);
     kernels[id].run();

@@ -231,8 +231,8 @@ int main(void)
     test_mailbox_and_spikes();
     test_random_and_time();
     test_kernels();
-    printf("kernel ids: %d (%s..%s), unknown id -> %lld\n", PPU_KERNEL_COUNT, ppu_kernel_name(0),
-           ppu_kernel_name(PPU_KERNEL_COUNT - 1), (long long)ppu_run_kernel(&state, PPU_KERNEL_COUNT));
+    printf("kernel ids: %d (%s..%s), unknown id -> %lld\n", ppu_kernel_count(), ppu_kernel_name(0),
+           ppu_kernel_name(ppu_kernel_count() - 1), (long long)ppu_run_kernel(&state, ppu_kernel_count()));
     printf("sizeof: fxv8=%u fxv16=%u\n", (unsigned)sizeof(fxv8_t), (unsigned)sizeof(fxv16_t));
     return 0;
 }
