@@ -203,7 +203,7 @@ class Emulator:
         routes = SensorRoutes.build(config.routing, config.synapses.row_modes, fanout.source_of_label)
         streams = trial_seeds(seed, n_trials)
         spike_times, spike_indices, madc_grids, cadc_values, counters = [], [], [], [], []
-        weights_after, labels_after, mailboxes, cycles = [], [], [], []
+        weights_after, labels_after, mailboxes, cycles, events_sent = [], [], [], [], []
         for b in range(n_trials):
             synapses = config.synapses.copy()
             sensors = CorrelationSensors()
@@ -214,7 +214,11 @@ class Emulator:
             trial_spikes, trial_index, trial_madc, trial_cadc = [], [], [], []
             for k0, k1 in zip(bounds[:-1], bounds[1:]):
                 if k0 in calls:
-                    self._ppu_call(ppus, k0 * self.dt_us, synapses, sensors, integration, prep, physics, config, rng)
+                    sent_time, sent_label = self._ppu_call(ppus, k0 * self.dt_us, synapses, sensors, integration,
+                                                           prep, physics, config, rng)
+                    if sent_label.size:
+                        ev_time, ev_source = self._merge_events(ev_time, ev_source, sent_time,
+                                                                fanout.source_of_label[sent_label].astype(np.int64))
                 t0, t1 = k0 * self.dt_us, k1 * self.dt_us
                 table = build_fanout(synapses, config.routing, physics, self.fixed_pattern).remap_targets(prep.compact)
                 seg = (ev_time >= t0) & (ev_time < t1)
@@ -240,19 +244,21 @@ class Emulator:
             labels_after.append(synapses.labels)
             mailboxes.append(ppus.mailbox)
             cycles.append(ppus.cycles_per_call)
+            events_sent.append(ppus.events_sent)
         measured = [c for trial in cycles for c in trial]
         plasticity = PlasticityOutput(
             weights=np.stack(weights_after), labels=np.stack(labels_after), mailbox=np.stack(mailboxes),
             cycles_per_call={program.kernel: int(max(measured)) if measured else estimated_cycles},
-            calls=int(calls.size))
+            calls=int(calls.size), events_sent=np.stack(events_sent))
         return self._result(config, duration_us, seed, rng, physics, prep, events.dropped, spike_times,
                             spike_indices, np.concatenate(madc_grids), cadc_times, np.concatenate(cadc_values),
                             np.stack(counters), plasticity)
 
     def _ppu_call(self, ppus: "PPUPair", time_us: float, synapses: SynapseConfig, sensors: CorrelationSensors,
                   integration: IntegrationState, prep: "_Prepared", physics: NeuronPhysics,
-                  config: ChipConfiguration, rng: np.random.Generator) -> None:
-        """Hand the chip state at ``time_us`` to the PPUs and take back what they wrote."""
+                  config: ChipConfiguration, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Hand the chip state at ``time_us`` to the PPUs and take back what they wrote;
+        returns the events they sent (delivery time in hardware us, label)."""
         fpn = self.fixed_pattern
         reads = sensors.readout(fpn.correlation_gain, fpn.correlation_offset_lsb, self.noise.cadc_lsb, rng)
         v = physics.v_leak_mv.copy()
@@ -261,8 +267,19 @@ class Emulator:
                               self.noise.cadc_lsb, rng)
         counters = np.zeros(N_NEURONS, np.uint8)
         counters[prep.idx] = np.minimum(integration.rate_counter[0], 255)
-        ppus.call(time_us, synapses.weights, synapses.labels, sensors, reads, counters, membrane)
+        sent = ppus.call(time_us, synapses.weights, synapses.labels, sensors, reads, counters, membrane)
         integration.rate_counter[0] = counters[prep.idx]
+        return sent
+
+    @staticmethod
+    def _merge_events(time_us: np.ndarray, source: np.ndarray, new_time_us: np.ndarray,
+                      new_source: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One trial's events (time-sorted) with ``new`` ones merged in; at equal times the
+        earlier events come first."""
+        time_us = np.concatenate([time_us, new_time_us])
+        source = np.concatenate([source, new_source])
+        order = np.argsort(time_us, kind="stable")
+        return time_us[order], source[order]
 
     def _result(self, config, duration_us, seed, rng, physics, prep, dropped, spike_times, spike_indices,
                 madc_grid, cadc_times, cadc_values, rate_counter, plasticity=None) -> RunResult:

@@ -449,6 +449,9 @@ class PlasticityOutput:
     cycles_per_call: dict
     """kernel name -> estimated PPU cycles of one call."""
     calls: int
+    events_sent: np.ndarray = field(default_factory=lambda: np.zeros((0, N_HEMISPHERES), np.int64))
+    """(n_trials, 2) events each PPU sent into the routing (``hal_send_spike``); events a
+    full queue refused are counted in the mailbox (``spikes.h``: 0xE02)."""
 
 
 @dataclass

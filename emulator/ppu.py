@@ -8,6 +8,12 @@ and runs the kernel: the real C code of ``ppu_firmware`` through its host librar
 the kernel wrote (weights, labels, counter and sensor resets, mailbox) takes effect for
 the rest of the run. Kernel run time is the firmware's cycle count at 250 MHz; a timer
 period shorter than that is refused.
+
+Events a kernel sends (``hal_send_spike``, libnux ``spikes.h``) enter the event routing
+like external input: each is delivered when the kernel call that queued it ends (PPU
+clock at return), with its 14-bit label looked up in the routing table. This is how a
+kernel closes a loop on the chip: an environment (game, world) on the PPU stimulates the
+network, reads its rate counters and acts, with no host in between.
 """
 from __future__ import annotations
 
@@ -63,13 +69,18 @@ class PPUPair:
         self.rng_state = np.array([(seed * 2654435761 + 1 + h) % 2**32 or 1 for h in range(N_HEMISPHERES)], np.uint32)
         self.cycles_per_call: list[int] = []
         self.calls = 0
+        self.events_sent = np.zeros(N_HEMISPHERES, np.int64)
 
     def call(self, time_us: float, weights: np.ndarray, labels: np.ndarray, sensors: CorrelationSensors,
              correlation_reads: tuple[np.ndarray, np.ndarray], rate_counters: np.ndarray,
-             membrane_cadc: np.ndarray) -> None:
+             membrane_cadc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Run the kernel on each selected hemisphere; ``weights``, ``labels`` (2, 256, 256)
-        and ``rate_counters`` (512,) are updated in place, sensor resets applied."""
+        and ``rate_counters`` (512,) are updated in place, sensor resets applied.
+
+        Returns the events the kernels sent: (delivery time in hardware us, 14-bit label),
+        in the order they were sent, hemisphere 0 first."""
         causal, acausal = correlation_reads
+        sent_time_us, sent_label = [], []
         for h in self.program.hemispheres:
             cols = slice(h * N_COLUMNS, (h + 1) * N_COLUMNS)
             self.time_cycles[h] = max(int(self.time_cycles[h]), int(time_us * host.PPU_CYCLES_PER_US))
@@ -83,4 +94,12 @@ class PPUPair:
             self.rng_state[h] = state.rng_state
             rate_counters[cols] = state.rate_counters
             sensors.reset(h, np.flatnonzero(state.corr_reset))
+            labels_sent = state.spikes_out()
+            state.clear_spikes_out()
+            self.events_sent[h] += labels_sent.size
+            sent_label.append(labels_sent)
+            sent_time_us.append(np.full(labels_sent.size, state.time_cycles / host.PPU_CYCLES_PER_US))
         self.calls += 1
+        if not sent_label:
+            return np.zeros(0), np.zeros(0, np.int64)
+        return np.concatenate(sent_time_us), np.concatenate(sent_label)

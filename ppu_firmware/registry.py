@@ -138,7 +138,14 @@ CGP = KernelSpec("cgp", "Plasticity rule given as a CGP program over causal, aca
               count=3 * cgp.MAX_NODES, convert=cgp.encode_nodes),
 ), complete=_cgp_complete)
 
-KERNELS: dict[str, KernelSpec] = {k.name: k for k in (STDP, RSTDP, HOMEOSTASIS, STRUCTURAL, CGP)}
+SPIKE_TRAIN = KernelSpec("spike_train", "PPU stimulus: each call sends the first `count` labels of a list into the "
+                                        "event routing (hal_send_spike), a periodic on-chip spike source.", (
+    Parameter("count", 0x000, "uint8", 0, 64, 0, "labels sent per call", fmt="count"),
+    Parameter("calls", 0x002, "uint16", 0, 65535, 0, "calls so far", fmt="count", updated=True),
+    Parameter("labels", 0x004, "uint16", 0, 0x3FFF, 0, "event labels, sent in order", fmt="14-bit label", count=64),
+))
+
+KERNELS: dict[str, KernelSpec] = {k.name: k for k in (STDP, RSTDP, HOMEOSTASIS, STRUCTURAL, CGP, SPIKE_TRAIN)}
 """Kernel name -> spec, in the order of the C kernel table."""
 
 

@@ -160,3 +160,38 @@ def test_bad_plasticity_programs_are_refused(program, words):
     cfg.plasticity = (program,)
     with pytest.raises(PlasticityError, match=words):
         Emulator(ideal=True).run(cfg, stim, 1000.0)
+
+
+def test_events_a_kernel_sends_reach_the_network_when_the_call_ends():
+    """The spike_train kernel sends a burst of 4 events per call into the routing: the
+    neuron behind the routed label fires once per call, after the call, in every trial
+    (2 events per call stay below threshold)."""
+    from ppu_firmware.host import PPU_CYCLES_PER_US
+    from tests.emulator_setups import INPUT_LABEL, single_neuron
+
+    cfg = single_neuron(weight=63)
+    calls, start_us, period_us = 5, 10.0, 20.0
+    cfg.plasticity = (PlasticityProgram("spike_train", PlasticityTimer(start_us, period_us, calls),
+                                        {"count": 4, "labels": [INPUT_LABEL] * 4 + [0] * 60}, hemispheres=(0,)),)
+    result = Emulator(ideal=True).run(cfg, Stimulus.empty(2), start_us + calls * period_us, seed=3)
+    assert result.plasticity.events_sent.tolist() == [[4 * calls, 0]] * 2
+    call_us = start_us + period_us * np.arange(calls)
+    cycles = result.plasticity.cycles_per_call["spike_train"]
+    for trial in range(2):
+        times = result.spikes.time_us[result.spikes.trial == trial]
+        assert times.size == calls
+        delay = times - call_us
+        assert np.all(delay > cycles / PPU_CYCLES_PER_US) and np.all(delay < 6.0)
+    mailbox_calls = result.plasticity.mailbox[0, 0, 2:4].view(">u2")[0]
+    assert mailbox_calls == calls
+
+
+def test_events_a_kernel_sends_to_an_unrouted_label_reach_nothing():
+    from tests.emulator_setups import single_neuron
+
+    cfg = single_neuron(weight=63)
+    cfg.plasticity = (PlasticityProgram("spike_train", PlasticityTimer(10.0, 20.0, 3),
+                                        {"count": 6, "labels": 1000}, hemispheres=(0,)),)
+    result = Emulator(ideal=True).run(cfg, Stimulus.empty(1), 70.0, seed=3)
+    assert result.plasticity.events_sent.tolist() == [[18, 0]]
+    assert result.spikes.time_us.size == 0

@@ -4,6 +4,7 @@
 #include "kernels/cgp.h"
 #include "kernels/homeostasis.h"
 #include "kernels/rstdp.h"
+#include "kernels/spike_train.h"
 #include "kernels/stdp.h"
 #include "kernels/structural.h"
 #include "kernels/table.h"
@@ -19,6 +20,7 @@ static const kernel_entry_t kernels[] = {
     {"homeostasis", kernel_homeostasis},
     {"structural", kernel_structural},
     {"cgp", kernel_cgp},
+    {"spike_train", kernel_spike_train},
 };
 
 int ppu_kernel_count(void)
