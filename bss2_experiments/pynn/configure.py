@@ -62,7 +62,7 @@ def compile_network(state) -> Compiled:
                                    state.chip_options.get("neuronPermutation"))
     config = chip_map.configure(config)
     config.readout = _readout(neuron_offset, placement, config.readout)
-    config.plasticity = tuple(rule._program(chip_map, neuron_offset) for rule in state.plasticity_rules)
+    config.plasticity = tuple(rule._program(chip_map, neuron_offset, source_offset) for rule in state.plasticity_rules)
     return Compiled(config, chip_map, neuron_pops, source_pops, neuron_offset, source_offset, weight_scale, plastic)
 
 

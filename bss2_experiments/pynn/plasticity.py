@@ -8,6 +8,8 @@ weights it left are in ``proj.get('weight', format='array')`` and its mailbox in
 """
 from __future__ import annotations
 
+import functools
+import inspect
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
@@ -15,6 +17,7 @@ import numpy as np
 
 from emulator.interface import N_COLUMNS, N_HEMISPHERES, N_ROWS, PlasticityProgram, PlasticityTimer
 from . import scaling, simulator
+from .mapping import INPUT_LABEL_OFFSET
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,10 @@ class PlasticityRule:
     in ``ppu_firmware/kernels`` documents) or a callable ``f(rows, columns) -> dict``
     that receives where the attached projections and populations landed: ``rows`` and
     ``columns`` are bool arrays of shape (2, 256) (hemisphere, synapse row / column).
+    A callable that takes a keyword ``event_labels`` also gets a function
+    ``event_labels(population) -> int array``: the 14-bit labels the population's events
+    carry (a spike source's, so a kernel can send them with ``hal_send_spike`` in its
+    place; a neuron population's own output labels).
     ``observables`` name mailbox fields to decode after a run.
     """
 
@@ -66,7 +73,7 @@ class PlasticityRule:
         self.cycles_per_call = None
         simulator.state.plasticity_rules.append(self)
 
-    def _program(self, chip_map, neuron_offset) -> PlasticityProgram:
+    def _program(self, chip_map, neuron_offset, source_offset) -> PlasticityProgram:
         """The chip-level program, once the network is mapped."""
         self.rows[:] = False
         self.columns[:] = False
@@ -83,8 +90,13 @@ class PlasticityRule:
         for pop in self._populations:
             self._mark_columns(chip_map, neuron_offset, pop)
         hemispheres = tuple(int(h) for h in np.flatnonzero(self.rows.any(1) | self.columns.any(1))) or (0, 1)
-        params = self.parameters(self.rows.copy(), self.columns.copy()) if callable(self.parameters) \
-            else dict(self.parameters)
+        if callable(self.parameters):
+            extra = {}
+            if "event_labels" in inspect.signature(self.parameters).parameters:
+                extra["event_labels"] = functools.partial(self._event_labels, chip_map, neuron_offset, source_offset)
+            params = self.parameters(self.rows.copy(), self.columns.copy(), **extra)
+        else:
+            params = dict(self.parameters)
         return PlasticityProgram(self.kernel, self.timer.to_hardware(), params, hemispheres)
 
     @staticmethod
@@ -95,6 +107,16 @@ class PlasticityRule:
                                    for p in population.populations])
         idx = parent.id_to_index(np.asarray(population.all_cells, dtype=int))
         return chip_map.placement[neuron_offset[parent] + np.atleast_1d(idx)]
+
+    @staticmethod
+    def _event_labels(chip_map, neuron_offset, source_offset, population) -> np.ndarray:
+        parent = getattr(population, "parent", population)
+        idx = np.atleast_1d(parent.id_to_index(np.asarray(population.all_cells, dtype=int)))
+        if parent in source_offset:
+            return INPUT_LABEL_OFFSET + source_offset[parent] + idx
+        if parent in neuron_offset:
+            return chip_map.placement[neuron_offset[parent] + idx].astype(np.int64)
+        raise ValueError(f"population {population.label!r} is not part of the network that was mapped")
 
     def _mark_columns(self, chip_map, neuron_offset, population) -> None:
         chips = self._chip_columns_of(chip_map, neuron_offset, population)
