@@ -212,6 +212,7 @@ class Emulator:
             ev = slice(events.ptr[b], events.ptr[b + 1])
             ev_time, ev_source = events.time_us[ev], fanout.source_of_label[events.label[ev]].astype(np.int64)
             trial_spikes, trial_index, trial_madc, trial_cadc = [], [], [], []
+            built_from = None   # the synapses the fan-out table was last built from
             for k0, k1 in zip(bounds[:-1], bounds[1:]):
                 if k0 in calls:
                     sent_time, sent_label = self._ppu_call(ppus, k0 * self.dt_us, synapses, sensors, integration,
@@ -220,7 +221,10 @@ class Emulator:
                         ev_time, ev_source = self._merge_events(ev_time, ev_source, sent_time,
                                                                 fanout.source_of_label[sent_label].astype(np.int64))
                 t0, t1 = k0 * self.dt_us, k1 * self.dt_us
-                table = build_fanout(synapses, config.routing, physics, self.fixed_pattern).remap_targets(prep.compact)
+                if built_from is None or not (np.array_equal(built_from[0], synapses.weights)
+                                              and np.array_equal(built_from[1], synapses.labels)):
+                    table = build_fanout(synapses, config.routing, physics, self.fixed_pattern).remap_targets(prep.compact)
+                    built_from = (synapses.weights.copy(), synapses.labels.copy())
                 seg = (ev_time >= t0) & (ev_time < t1)
                 seg_cadc = cadc_times[(cadc_times >= t0) & (cadc_times < t1)]
                 out = integration.advance(table, prep.source_of_neuron[idx], np.array([0, seg.sum()]), ev_time[seg],
@@ -260,7 +264,8 @@ class Emulator:
         """Hand the chip state at ``time_us`` to the PPUs and take back what they wrote;
         returns the events they sent (delivery time in hardware us, label)."""
         fpn = self.fixed_pattern
-        reads = sensors.readout(fpn.correlation_gain, fpn.correlation_offset_lsb, self.noise.cadc_lsb, rng)
+        reads = sensors.readout(fpn.correlation_gain, fpn.correlation_offset_lsb, self.noise.cadc_lsb, rng,
+                                ppus.program.hemispheres)
         v = physics.v_leak_mv.copy()
         v[prep.idx] = integration.state[0, K.V]
         membrane = cadc_codes(v, fpn.cadc_offset_lsb, fpn.cadc_gain, config.readout.cadc_channel_offset,

@@ -20,6 +20,7 @@ import numba
 import numpy as np
 
 from .interface import CADC_MAX_LSB, N_COLUMNS, N_HEMISPHERES, N_NEURONS, N_ROWS, EventRouting, RowMode
+from .random_streams import gaussian_at
 
 TAU_CORRELATION_US = 5.0
 AMPLITUDE_LSB = 0.5
@@ -70,21 +71,37 @@ class CorrelationSensors:
                     routes.row, routes.label, event_time_us, event_source.astype(np.int64),
                     spike_time_us, spike_neuron.astype(np.int64), self.tau_us, self.amplitude_lsb)
 
-    def readout(self, gain: np.ndarray, offset_lsb: np.ndarray, noise_lsb: float,
-                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """8-bit CADC reads of the causal and acausal accumulators, shape (2, 256, 256)."""
+    def readout(self, gain: np.ndarray, offset_lsb: np.ndarray, noise_lsb: float, rng: np.random.Generator,
+                hemispheres: tuple[int, ...] = (0, 1)) -> tuple[np.ndarray, np.ndarray]:
+        """8-bit CADC reads of the causal and acausal accumulators, shape (2, 256, 256),
+        for the given hemispheres (the others read 0): ``offset + gain x accumulated``
+        plus Gaussian read noise of ``noise_lsb``, rounded and clipped to 0..255. The
+        noise comes from one counter-based stream per read, keyed by a draw of ``rng``."""
         reads = []
         for acc in (self.causal, self.acausal):
-            analog = offset_lsb + gain * acc
-            if noise_lsb > 0:
-                analog = analog + rng.normal(0.0, noise_lsb, analog.shape)
-            reads.append(np.clip(np.rint(analog), 0, CADC_MAX_LSB).astype(np.uint8))
+            out = np.zeros(acc.shape, np.uint8)
+            key = np.uint64(rng.integers(0, 2**63))
+            for h in hemispheres:
+                _read_sensors(acc[h], gain[h], offset_lsb[h], float(noise_lsb), key + np.uint64(h << 20), out[h])
+            reads.append(out)
         return reads[0], reads[1]
 
     def reset(self, hemisphere: int, rows: np.ndarray) -> None:
         """Discharge the accumulators of the given rows (the PPU's correlation reset)."""
         self.causal[hemisphere, rows] = 0.0
         self.acausal[hemisphere, rows] = 0.0
+
+
+@numba.njit(cache=True)
+def _read_sensors(acc, gain, offset, noise_lsb, key, out):
+    """``out = clip(rint(offset + gain * acc + noise), 0, 255)`` over one hemisphere."""
+    rows, columns = acc.shape
+    for r in range(rows):
+        for c in range(columns):
+            analog = offset[r, c] + gain[r, c] * acc[r, c]
+            if noise_lsb > 0.0:
+                analog += noise_lsb * gaussian_at(key, np.uint64(r * columns + c))
+            out[r, c] = np.uint8(min(max(np.rint(analog), 0.0), CADC_MAX_LSB))
 
 
 @numba.njit(cache=True)
