@@ -2,7 +2,9 @@
 
 (a) the full chip: 512 neurons, all 131,072 synapses in use, 256 Poisson inputs at 20 Hz
     biological (20 kHz hardware), 1 ms hardware (= 1 s biological);
-(b) 1000 independent trials of a 25-120-3 feed-forward network, 50 us hardware each.
+(b) 1000 independent trials of a 25-120-3 feed-forward network, 50 us hardware each;
+(c) a closed loop on the PPU: 4 trials of 32 inputs -> 32 neurons all-to-all, a kernel
+    called 200 times (every 5 us) sends 8 events into the routing per call.
 
 Reference figures on this machine class (shared/notes/peers.md): (a) takes ~1.2 s in NEST
 through PyNN and ~0.23 s as a bare numpy Euler loop. Run: ``python -m benchmarks.emulator``.
@@ -14,7 +16,8 @@ import time
 import numpy as np
 
 from emulator.chip import Emulator
-from emulator.interface import N_ROWS, ChipConfiguration, EventRouting, RowMode, Stimulus
+from emulator.interface import (N_ROWS, ChipConfiguration, EventRouting, PlasticityProgram, PlasticityTimer,
+                                RowMode, Stimulus)
 
 NEST_FULL_CHIP_S = 1.2
 NUMPY_FLOOR_FULL_CHIP_S = 0.23
@@ -71,6 +74,18 @@ def feed_forward(rng: np.random.Generator, n_trials: int) -> tuple[ChipConfigura
     return cfg, Stimulus.from_trials(trials), duration_us
 
 
+def ppu_loop(calls: int, n_trials: int) -> tuple[ChipConfiguration, Stimulus, float]:
+    cfg = ChipConfiguration()
+    spiking_neurons(cfg, np.arange(32))
+    cfg.synapses.weights[0, :32, :32] = 14
+    cfg.synapses.row_modes[0, :32] = RowMode.EXCITATORY
+    cfg.routing = EventRouting.from_entries([(600 + r, 0, r, 0) for r in range(32)])
+    period_us = 5.0
+    cfg.plasticity = (PlasticityProgram("spike_train", PlasticityTimer(1.0, period_us, calls),
+                                        {"count": 8, "labels": 600}, hemispheres=(0,)),)
+    return cfg, Stimulus.empty(n_trials), calls * period_us + 2.0
+
+
 def timed(chip: Emulator, cfg, stim, duration_us, repeats: int = 3) -> tuple[float, object]:
     chip.run(cfg, stim, duration_us, seed=0)              # compile / warm caches
     best, result = np.inf, None
@@ -93,6 +108,10 @@ def main() -> None:
     wall_b, res_b = timed(chip, cfg, stim, duration)
     print(f"(b) 1000 trials of 25-120-3, 50 us hardware each: {wall_b:.3f} s wall, "
           f"{res_b.spikes.time_us.size} spikes ({wall_b / 1000 * 1e3:.2f} ms per trial)")
+    cfg, stim, duration = ppu_loop(200, 4)
+    wall_c, res_c = timed(chip, cfg, stim, duration)
+    print(f"(c) PPU closed loop, 4 trials x 200 kernel calls: {wall_c:.3f} s wall, "
+          f"{res_c.spikes.time_us.size} spikes ({wall_c / 800 * 1e3:.2f} ms per call)")
 
 
 if __name__ == "__main__":
