@@ -99,6 +99,15 @@ class ProtocolSettings:
     """Seed of the workload (weights, inputs, temporal noise)."""
     chip_id: int = 0
     """Emulated chip the workload runs on."""
+    weights: str | None = None
+    """``ttfs`` workload: the ``ttfs.npz`` of a ``bss2 run ttfs`` result (None: train a short one)."""
+    pretrain_epochs: int | None = None
+    """``ttfs`` workload without weights: analytic epochs (None: the workload's default)."""
+
+    def workload_options(self) -> dict:
+        """Keyword arguments for :func:`bss2_experiments.energy_workloads.make_workload`."""
+        return {k: v for k, v in (("weights", self.weights), ("pretrain_epochs", self.pretrain_epochs))
+                if v is not None}
 
 
 class MeasurementInterrupted(RuntimeError):
@@ -122,6 +131,8 @@ class PartialMeasurement:
     latency_s: list[float] = field(default_factory=list)
     model_latency_s: list[float] = field(default_factory=list)
     waveform: Waveform | None = None
+    correct: list[bool] = field(default_factory=list)
+    """Per measured inference: classified correctly (workloads with labels only)."""
 
     @property
     def inferences_done(self) -> int:
@@ -135,7 +146,8 @@ class PartialMeasurement:
     def save(self, folder: Path) -> None:
         arrays = {"model_dynamic_energy_joule": np.asarray(self.model_dynamic_energy_joule, float),
                   "latency_s": np.asarray(self.latency_s, float),
-                  "model_latency_s": np.asarray(self.model_latency_s, float)}
+                  "model_latency_s": np.asarray(self.model_latency_s, float),
+                  "correct": np.asarray(self.correct, bool)}
         for key, trace in [("idle", self.idle)] + [(f"block{b}", t) for b, t in enumerate(self.blocks)]:
             if trace is not None:
                 arrays.update({f"{key}_time_s": trace.time_s, f"{key}_voltage_volt": trace.voltage_volt,
@@ -167,7 +179,8 @@ class PartialMeasurement:
             waveform = Waveform(meta["waveform_channel"], arrays["waveform_time_s"], arrays["waveform_volt"])
         return cls(ProtocolSettings(**meta["settings"]), interval, trace("idle") if meta["has_idle"] else None,
                    [trace(f"block{b}") for b in range(len(meta["block_counts"]))], list(meta["block_counts"]),
-                   list(arrays["model_dynamic_energy_joule"]), list(arrays["latency_s"]), list(arrays["model_latency_s"]), waveform)
+                   list(arrays["model_dynamic_energy_joule"]), list(arrays["latency_s"]), list(arrays["model_latency_s"]),
+                   waveform, [bool(c) for c in arrays["correct"]] if "correct" in arrays.files else [])
 
 
 @dataclass(frozen=True)
@@ -220,6 +233,7 @@ class EnergyMeasurement:
             "model_dynamic_energy_per_inference_joule": self.model_dynamic_energy_per_inference_joule,
             "model_energy_total_per_inference_joule": model_total,
             "model_static_power_watt": self.model_static_power_watt,
+            "accuracy": float(np.mean(self.raw.correct)) if self.raw.correct else None,
         }
 
     def arrays(self) -> dict[str, np.ndarray]:
@@ -233,7 +247,8 @@ class EnergyMeasurement:
                "power_record_index": np.concatenate([np.full(t.time_s.size, b) for b, t in enumerate(raw.blocks)]),
                "record_inferences": np.asarray(raw.block_counts),
                "latency_s": self.latency_s, "model_latency_s": np.asarray(raw.model_latency_s, float),
-               "model_dynamic_energy_joule": np.asarray(raw.model_dynamic_energy_joule, float)}
+               "model_dynamic_energy_joule": np.asarray(raw.model_dynamic_energy_joule, float),
+               "correct": np.asarray(raw.correct, bool)}
         if raw.waveform is not None:
             out.update({"waveform_time_s": raw.waveform.time_s, "waveform_volt": raw.waveform.volt})
         return out
@@ -319,6 +334,8 @@ def _measure_block(workload: InferenceWorkload, meter: PowerMeter, state: Partia
     state.blocks.append(meter.fetch_datalog())
     state.block_counts.append(count)
     state.model_dynamic_energy_joule.extend(np.asarray(batch.energy.dynamic_energy_joule, float).tolist())
+    if batch.correct is not None:
+        state.correct.extend(bool(c) for c in batch.correct)
 
 
 def _measure_latency(workload: InferenceWorkload, scope: LatencyMeter, state: PartialMeasurement,

@@ -22,10 +22,13 @@ Parameters and their sources
 * The static power (analog biases, CapMem, clocks, links: everything that burns while the
   chip is configured but idle) is **calibrated**: it is what remains of 8.4 uJ in 48 us
   after the events of the reference inference (:data:`REFERENCE_EVENTS`, counted on the
-  ``ttfs`` placeholder workload of :mod:`bss2_experiments.energy_workloads`). It comes out
+  ``reference`` workload of :mod:`bss2_experiments.energy_workloads`, a 256-246-10 network). It comes out
   near 157 mW, so most of a BSS2 inference's energy is static, as for the DLS prototype
   whose whole chip drew 57 mW while playing Pong (Wunderlich et al. 2019) - a smaller chip,
   used here only as a plausibility check.
+
+Every emulator run through the PyNN backend is counted in :data:`CHIP_ACTIVITY`, which
+:func:`bss2_experiments.results.save_result` writes as each result's ``energy`` block.
 
 A bench measurement with the protocol of :mod:`bss2_experiments.energy` sees the static
 power as the idle baseline; its "energy per inference" (integral of P - P_idle over N) is
@@ -34,7 +37,7 @@ therefore the *dynamic* part, :attr:`InferenceEnergy.dynamic_energy_joule`; the 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -68,7 +71,7 @@ class EventCounts:
 
 REFERENCE_EVENTS = EventCounts(spikes=np.float64(65.71), synaptic_events=np.float64(63612.65),
                                ppu_cycles=np.float64(0.0), io_events=np.float64(321.71))
-"""Mean events of one inference of the ``ttfs`` placeholder workload (256-246-10, random
+"""Mean events of one inference of the ``reference`` workload (256-246-10, random
 weights, seed 0, 200 inferences; ``python -m bss2_experiments.energy_workloads``)."""
 
 
@@ -183,6 +186,77 @@ def inference_energy(result: RunResult, config: ChipConfiguration, stimulus: Sti
     return InferenceEnergy(hardware_time_s=result.duration_us / 1e6,
                            dynamic_energy_joule=model.dynamic_energy_joule(counts),
                            static_power_watt=model.static_power_watt, counts=counts)
+
+
+@dataclass
+class ChipActivity:
+    """Running tally of the emulator runs of a process and their modelled energy (J, s).
+
+    The PyNN backend adds every emulator call to :data:`CHIP_ACTIVITY`
+    (``bss2_experiments.pynn.execution``); code that calls a chip directly adds its runs
+    with :func:`record_run`. :func:`bss2_experiments.results.save_result` stores
+    :meth:`summary` as the result's ``energy`` block and starts a new tally, so each
+    result reports the runs made since the previous one. One trial counts as one inference.
+    """
+
+    chip_calls: int = 0
+    trials: int = 0
+    hardware_time_s: float = 0.0
+    """Summed over trials (s)."""
+    dynamic_energy_joule: float = 0.0
+    static_energy_joule: float = 0.0
+    """Static power x hardware time, summed over trials (J)."""
+    static_power_watt: float | None = None
+    events: dict = field(default_factory=lambda: dict.fromkeys(EventCounts.__dataclass_fields__, 0.0))
+    """Summed event counts (:class:`EventCounts` fields)."""
+    chips: list = field(default_factory=list)
+    """``Chip.identity`` of the chips that ran."""
+
+    def add(self, energy: InferenceEnergy, chip_identity: str | None = None) -> None:
+        """Count one chip call with ``energy`` (per trial)."""
+        n = int(np.size(energy.dynamic_energy_joule))
+        self.chip_calls += 1
+        self.trials += n
+        self.hardware_time_s += energy.hardware_time_s * n
+        self.dynamic_energy_joule += float(np.sum(energy.dynamic_energy_joule))
+        self.static_energy_joule += energy.static_power_watt * energy.hardware_time_s * n
+        self.static_power_watt = energy.static_power_watt
+        for name in self.events:
+            self.events[name] += float(np.sum(getattr(energy.counts, name)))
+        if chip_identity is not None and chip_identity not in self.chips:
+            self.chips.append(chip_identity)
+
+    def reset(self) -> None:
+        """Start a new tally."""
+        self.__init__()
+
+    def summary(self) -> dict | None:
+        """The tally with units in the keys (for a result's JSON); None without trials."""
+        if not self.trials:
+            return None
+        total = self.dynamic_energy_joule + self.static_energy_joule
+        return {"source": "emulator energy model (bss2_experiments.energy_model): static power x hardware time "
+                          "+ per-event energies; one trial = one inference",
+                "chips": list(self.chips), "chip_calls": self.chip_calls, "inferences": self.trials,
+                "hardware_time_s": self.hardware_time_s,
+                "hardware_time_per_inference_s": self.hardware_time_s / self.trials,
+                "energy_joule": total, "energy_per_inference_joule": total / self.trials,
+                "dynamic_energy_per_inference_joule": self.dynamic_energy_joule / self.trials,
+                "static_power_watt": self.static_power_watt,
+                "mean_power_watt": total / self.hardware_time_s if self.hardware_time_s > 0 else None,
+                "events_per_inference": {name: value / self.trials for name, value in self.events.items()}}
+
+
+CHIP_ACTIVITY = ChipActivity()
+"""The process's tally of emulator runs (see :class:`ChipActivity`)."""
+
+
+def record_run(result: RunResult, config: ChipConfiguration, stimulus: Stimulus, chip_identity: str | None = None,
+               model: EnergyModel = DEFAULT_MODEL) -> InferenceEnergy:
+    """Model the energy of one emulator run, add it to :data:`CHIP_ACTIVITY` and return it."""
+    energy = inference_energy(result, config, stimulus, model)
+    CHIP_ACTIVITY.add(energy, chip_identity)
+    return energy
 
 
 def power_trace_watt(dynamic_energy_joule: np.ndarray, time_per_inference_s: float, static_power_watt: float,

@@ -7,12 +7,16 @@ returns an :class:`InferenceBatch`: hardware time per inference, the energy mode
 per-inference energy and event counts (:mod:`bss2_experiments.energy_model`) and the
 latency of each inference (first input event to first output-layer spike, in s).
 
-Workloads are registered by name with :func:`register_workload`; experiments add theirs.
+Workloads are registered by name with :func:`register_workload`; experiments add theirs
+(:data:`BUILTIN_WORKLOADS` are imported on first use).
 
-``ttfs`` is, for now, a **placeholder**: a 256-246-10 feed-forward time-to-first-spike
-network with random weights (the BSS2 MNIST layout of Goeltz et al. 2021 / Renner et al.
-2024), configured at the chip interface. It will be replaced by the trained TTFS network
-of issue 5 when that lands; the energy protocol does not change.
+* ``ttfs`` (:mod:`bss2_experiments.ttfs.workload`): the trained Yin-Yang first-spike
+  classifier of issue 5 on the emulator through the PyNN backend; its batches also say
+  which inferences were classified correctly.
+* ``reference``: a 256-246-10 feed-forward time-to-first-spike network with random weights
+  (the BSS2 16x16 MNIST layout of Goeltz et al. 2021 / Renner et al. 2024), configured at
+  the chip interface: the inference whose event counts anchor the energy model
+  (:data:`bss2_experiments.energy_model.REFERENCE_EVENTS`). It classifies nothing.
 """
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ import numpy as np
 
 from emulator.interface import N_ROWS, Chip, ChipConfiguration, EventRouting, RowMode, Stimulus
 
-from .energy_model import DEFAULT_MODEL, EnergyModel, InferenceEnergy, inference_energy
+from .energy_model import DEFAULT_MODEL, EnergyModel, InferenceEnergy, record_run
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,8 @@ class InferenceBatch:
     energy: InferenceEnergy
     latency_s: np.ndarray
     """Per inference: first output spike minus first input event (s); NaN without output spike."""
+    correct: np.ndarray | None = None
+    """Per inference: was the sample classified correctly (None for workloads without labels)."""
 
     @property
     def hardware_time_per_inference_s(self) -> float:
@@ -55,6 +61,8 @@ class InferenceWorkload(Protocol):
 
 
 WORKLOADS: dict[str, Callable[..., InferenceWorkload]] = {}
+BUILTIN_WORKLOADS = ("bss2_experiments.ttfs.workload",)
+"""Modules that register workloads, imported by :func:`make_workload`."""
 
 
 def register_workload(name: str):
@@ -66,16 +74,20 @@ def register_workload(name: str):
     return add
 
 
-def make_workload(name: str, chip: Chip, seed: int = 0, model: EnergyModel = DEFAULT_MODEL) -> InferenceWorkload:
-    """The registered workload ``name`` on ``chip``."""
+def make_workload(name: str, chip: Chip, seed: int = 0, model: EnergyModel = DEFAULT_MODEL,
+                  **options) -> InferenceWorkload:
+    """The registered workload ``name`` on ``chip``; ``options`` go to its factory."""
+    import importlib
+    for module in BUILTIN_WORKLOADS:
+        importlib.import_module(module)
     if name not in WORKLOADS:
         raise ValueError(f"no inference workload named {name!r}; registered: {', '.join(sorted(WORKLOADS))}")
-    return WORKLOADS[name](chip=chip, seed=seed, model=model)
+    return WORKLOADS[name](chip=chip, seed=seed, model=model, **options)
 
 
-@register_workload("ttfs")
-class RandomTTFSWorkload:
-    """256-246-10 TTFS-style network with random weights (placeholder until issue 5).
+@register_workload("reference")
+class ReferenceWorkload:
+    """256-246-10 TTFS-style network with random weights: the energy model's anchor.
 
     Layout (hemisphere 0, hardware units): hidden neurons 0..245 and output neurons
     246..255 share the 256 synapse rows. Input ``i`` (event label 1000 + i) drives row ``i``
@@ -93,8 +105,9 @@ class RandomTTFSWorkload:
     N_INPUT, N_HIDDEN, N_OUTPUT = 256, 246, 10
     INPUT_LABEL_OFFSET = 1000
     DURATION_US = 48.0
-    name = "ttfs"
+    name = "reference"
     hardware_time_per_inference_s = DURATION_US / 1e6
+    info = {"network": "256-246-10, random weights (the energy model's reference inference)"}
 
     def __init__(self, chip: Chip, seed: int = 0, model: EnergyModel = DEFAULT_MODEL):
         self.chip, self.seed, self.model = chip, int(seed), model
@@ -141,13 +154,14 @@ class RandomTTFSWorkload:
         is_output = np.isin(result.spikes.neuron, self.output_neurons)
         np.minimum.at(first_output_us, result.spikes.trial[is_output], result.spikes.time_us[is_output])
         latency_s = np.where(np.isfinite(first_output_us), (first_output_us - first_input_us) / 1e6, np.nan)
-        return InferenceBatch(start, inference_energy(result, self.config, stimulus, self.model), latency_s)
+        return InferenceBatch(start, record_run(result, self.config, stimulus, self.chip.identity, self.model),
+                              latency_s)
 
 
 if __name__ == "__main__":   # prints the counts behind energy_model.REFERENCE_EVENTS
     from emulator.chip import Emulator
 
-    batch = make_workload("ttfs", Emulator(chip_id=0)).run(200)
+    batch = make_workload("reference", Emulator(chip_id=0)).run(200)
     print(batch.energy.counts.mean(), batch.energy.summary(),
           f"latency median {np.nanmedian(batch.latency_s) * 1e6:.2f} us, "
           f"{np.isnan(batch.latency_s).mean():.0%} without output spike")

@@ -1,7 +1,9 @@
 """Saving what a run measured: JSON (metadata + scalars), NPZ (arrays), PNG (figure).
 
 Every result carries its provenance (backend, chip id, calibration id, seed, suite version,
-git commit, UTC time) so nothing measured is separated from how it was measured.
+git commit, UTC time) so nothing measured is separated from how it was measured, and, when
+the emulator ran, an ``energy`` block: the emulator energy model's energy and hardware time
+per inference of the runs behind the result (:class:`bss2_experiments.energy_model.ChipActivity`).
 """
 from __future__ import annotations
 
@@ -51,14 +53,28 @@ def run_folder(base: str | Path, experiment: str) -> Path:
 
 
 def save_result(folder: str | Path, name: str, provenance: Provenance, summary: dict,
-                arrays: dict[str, np.ndarray], figure=None) -> dict[str, Path]:
-    """Write ``name.json`` (provenance + summary), ``name.npz`` (arrays) and, given a
-    matplotlib figure, ``name.png``. Returns the paths written."""
+                arrays: dict[str, np.ndarray], figure=None, *, energy: dict | str | None = "auto") -> dict[str, Path]:
+    """Write ``name.json`` (provenance + summary [+ energy]), ``name.npz`` (arrays) and,
+    given a matplotlib figure, ``name.png``. Returns the paths written.
+
+    ``energy``: ``"auto"`` (default) stores the emulator energy model's account of the
+    emulator runs made since the previous ``save_result`` (modelled energy and hardware
+    time per inference, events; :class:`bss2_experiments.energy_model.ChipActivity`) as
+    the document's ``energy`` block when there were any, then starts a new tally; a dict
+    is stored as given; ``None`` stores none (the tally is kept)."""
+    from .energy_model import CHIP_ACTIVITY
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = {"json": folder / f"{name}.json", "npz": folder / f"{name}.npz"}
     np.savez_compressed(paths["npz"], **arrays)
     document = {"provenance": provenance.__dict__, "summary": summary, "arrays": sorted(arrays)}
+    if isinstance(energy, str):
+        if energy != "auto":
+            raise ValueError(f"energy={energy!r}: pass 'auto', a dict or None")
+        energy = CHIP_ACTIVITY.summary()
+        CHIP_ACTIVITY.reset()
+    if energy is not None:
+        document["energy"] = energy
     paths["json"].write_text(json.dumps(document, indent=2, default=_jsonable) + "\n")
     if figure is not None:
         paths["png"] = folder / f"{name}.png"

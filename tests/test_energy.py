@@ -108,7 +108,7 @@ def last_json_line(out: str) -> dict:
 
 
 def test_simulated_cli_run_saves_result_and_plot_consistent_with_the_model(tmp_path, capsys):
-    assert main(["energy", "--experiment", "ttfs", "--simulated", "--json", "--n-inferences", "200",
+    assert main(["energy", "--experiment", "reference", "--simulated", "--json", "--n-inferences", "200",
                  "--latency-samples", "10", "--out", str(tmp_path)]) == 0
     line = last_json_line(capsys.readouterr().out)
     assert {"energy_per_inference_joule", "latency_seconds", "power_idle_watt"} <= set(line)
@@ -124,7 +124,8 @@ def test_simulated_cli_run_saves_result_and_plot_consistent_with_the_model(tmp_p
     assert (folder / "energy.png").stat().st_size > 20_000
     assert not (folder / "energy_partial.json").exists()
 
-    model = make_workload("ttfs", Emulator(chip_id=0), seed=0).run(200).energy   # independent prediction
+    assert document["energy"]["inferences"] == 200 + 10 and document["energy"]["chips"] == ["emulator:0"]
+    model = make_workload("reference", Emulator(chip_id=0), seed=0).run(200).energy   # independent prediction
     assert line["energy_per_inference_joule"] == pytest.approx(np.mean(model.dynamic_energy_joule), rel=0.05)
     assert line["energy_total_per_inference_joule"] == pytest.approx(np.mean(model.energy_joule), rel=0.05)
     assert line["energy_total_per_inference_joule"] == pytest.approx(8.4e-6, rel=0.05)
@@ -134,12 +135,34 @@ def test_simulated_cli_run_saves_result_and_plot_consistent_with_the_model(tmp_p
     np.testing.assert_allclose(arrays["latency_s"], arrays["model_latency_s"], rtol=1e-6)
 
 
+def test_ttfs_workload_measures_the_trained_classifier_with_its_accuracy(tmp_path, capsys):
+    assert main(["energy", "--experiment", "ttfs", "--pretrain-epochs", "20", "--simulated", "--json",
+                 "--n-inferences", "1000", "--latency-samples", "5", "--out", str(tmp_path)]) == 0
+    line = last_json_line(capsys.readouterr().out)
+    document = json.loads(open(line["result"]).read())
+    summary = document["summary"]
+    assert summary["workload"]["network"] == "20 inputs + 5 bias -> 120 -> 3"
+    assert "20 epochs" in summary["workload"]["weights"]
+    assert 0.8 < line["accuracy"] == summary["accuracy"]        # all 1000 Yin-Yang test samples, once each
+    assert line["hardware_time_per_inference_seconds"] == pytest.approx(24e-6)   # 4 tau_s of 6 us
+    # the modelled dynamic energy of the classifier's events, read back through the simulated analyser
+    assert line["energy_per_inference_joule"] == pytest.approx(summary["model_dynamic_energy_per_inference_joule"],
+                                                               rel=0.02)
+    assert 0.05e-6 < line["energy_per_inference_joule"] < 0.5e-6
+    assert line["energy_total_per_inference_joule"] == pytest.approx(
+        line["energy_per_inference_joule"] + line["power_idle_watt"] * 24e-6, rel=1e-9)
+    assert 0.5e-6 < line["latency_seconds"] < 24e-6
+    assert np.load(line["result"].replace(".json", ".npz"))["correct"].size == 1000
+    assert main(["energy", "--experiment", "reference", "--weights", "x.npz", "--simulated"]) == 2
+    assert "--weights and --pretrain-epochs belong to --experiment ttfs" in capsys.readouterr().err
+
+
 def test_cli_scope_timeout_saves_partial_and_resume_finishes(tmp_path, capsys):
     # timeout 1 s: pyvisa-sim reads a 4096-sample record byte by byte (~0.2 s), the hanging scope then costs 2 s
     hanging = hanging_scope_definitions(tmp_path)
     out = tmp_path / "runs"
-    assert main(["energy", "--simulated", "--visa-library", f"{hanging}@sim", "--timeout-s", "1",
-                 "--n-inferences", "100", "--latency-samples", "5", "--out", str(out)]) == 3
+    assert main(["energy", "--experiment", "reference", "--simulated", "--visa-library", f"{hanging}@sim",
+                 "--timeout-s", "1", "--n-inferences", "100", "--latency-samples", "5", "--out", str(out)]) == 3
     err = capsys.readouterr().err
     assert f"oscilloscope DSOX3034T at {SIM_OSCILLOSCOPE} failed while measuring the marker-to-spike delay" in err
     folder = next((out / "energy").iterdir())

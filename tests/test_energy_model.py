@@ -65,3 +65,39 @@ def test_power_trace_integrates_to_the_dynamic_energy():
     assert np.sum((power - 0.15) * 20e-6) == pytest.approx(energies.sum(), rel=1e-12)
     # first sample of the window: 20 us of inference 0 (1 uJ over 48 us)
     assert power[3] == pytest.approx(0.15 + 1e-6 / 48e-6, rel=1e-12)
+
+
+def test_every_emulator_batch_is_tallied_and_saved_as_the_results_energy_block(tmp_path):
+    import json
+
+    import bss2_experiments.pynn as sim
+    from bss2_experiments.energy_model import CHIP_ACTIVITY
+    from bss2_experiments.results import Provenance, save_result
+
+    sim.setup(timestep=0.1, ideal=True, seed=2, calibration=None)
+    src = sim.Population(4, sim.SpikeSourceArray(spike_times=[]))
+    post = sim.Population(3, sim.HXNeuron(excitatory_input_enable=True))
+    sim.Projection(src, post, sim.AllToAllConnector(), sim.StaticSynapse(weight=40))
+    CHIP_ACTIVITY.reset()
+    first = sim.run_batch(30.0, inputs={src: np.array([[1.0, 2.0, np.nan, 3.0]] * 5)})
+    second = sim.run_batch(30.0, inputs={src: np.full((2, 4), np.nan)})
+    sim.end()
+    e1, e2 = first.energy(), second.energy()
+    np.testing.assert_allclose(e1.counts.io_events, 3 + e1.counts.spikes)     # 3 inputs delivered + spikes sent
+    np.testing.assert_allclose(e1.counts.synaptic_events, 3 * 3)      # 3 inputs x 3 columns, no recurrence
+    assert np.all(e2.counts.synaptic_events == 0) and np.all(e2.counts.io_events == 0)
+    assert e1.hardware_time_s == 30e-6
+
+    paths = save_result(tmp_path, "x", Provenance(backend="emulator"), {}, {})
+    energy = json.loads(paths["json"].read_text())["energy"]
+    assert energy["inferences"] == 7 and energy["chip_calls"] == 2 and energy["chips"] == ["emulator:ideal"]
+    assert energy["hardware_time_per_inference_s"] == pytest.approx(30e-6)
+    total = np.concatenate([e1.energy_joule, e2.energy_joule])
+    assert energy["energy_joule"] == pytest.approx(total.sum(), rel=1e-12)
+    assert energy["energy_per_inference_joule"] == pytest.approx(total.mean(), rel=1e-12)
+    assert energy["events_per_inference"]["spikes"] == pytest.approx(e1.counts.spikes.sum() / 7)
+    assert CHIP_ACTIVITY.trials == 0                                    # the next result starts a new tally
+    paths = save_result(tmp_path, "y", Provenance(backend="nest"), {}, {})
+    assert "energy" not in json.loads(paths["json"].read_text())       # no emulator run since
+    with pytest.raises(ValueError, match="energy="):
+        save_result(tmp_path, "z", Provenance(backend="emulator"), {}, {}, energy="yes")

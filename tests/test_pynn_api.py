@@ -170,6 +170,40 @@ def test_run_batch_returns_per_trial_spikes(chip):
     assert sim.get_current_time() == 0.0  # the batch does not advance the network's time
 
 
+def test_run_batch_takes_arrays_and_returns_first_spike_arrays(chip):
+    src, post, _ = _network()
+    trials = [[[1.0], []], [[], [3.0, 5.0]], [[], []]]
+    lists = sim.run_batch(10.0, inputs={src: trials})
+    padded = np.array([[[1.0, np.nan], [np.nan, np.nan]], [[np.inf, np.nan], [3.0, 5.0]],
+                       [[np.nan, np.nan], [np.nan, np.nan]]])
+    arrays = sim.run_batch(10.0, inputs={src: padded})
+    for field in ("trial", "time_us", "label"):   # the chip got the same events
+        assert getattr(chip.calls[1][1], field).tolist() == getattr(chip.calls[0][1], field).tolist()
+    assert arrays.spike_counts(post).tolist() == lists.spike_counts(post).tolist()
+    first = arrays.first_spike_times(post)
+    assert first.shape == (3, 3)
+    np.testing.assert_array_equal(first, [[1.5, np.inf, np.inf], [np.inf, 3.5, np.inf], [np.inf] * 3])
+    one_each = sim.run_batch(10.0, inputs={src: np.array([[2.0, np.nan], [np.nan, 4.0]])})   # (trials, size)
+    np.testing.assert_array_equal(one_each.first_spike_times(post)[:, :2], [[2.5, np.inf], [np.inf, 4.5]])
+    assert arrays.chip_identity == "bypass" and arrays.calibration is None
+    assert arrays.stimulus.n_trials == 3 and arrays.config is chip.calls[1][0]
+
+
+def test_run_batch_array_inputs_with_fixed_sources_and_bad_arrays(chip):
+    src, post, _ = _network()
+    bias = sim.Population(3, sim.SpikeSourceArray(spike_times=[[0.5], [], [6.0, 20.0]]), label="bias")
+    sim.Projection(bias, post, sim.OneToOneConnector(), sim.StaticSynapse(weight=10))
+    result = sim.run_batch(10.0, inputs={src: np.array([[1.0, np.nan], [np.nan, 2.0]])})
+    # bias plays its own times in every trial (20 ms lies after the trial)
+    np.testing.assert_array_equal(result.first_spike_times(post), [[0.5 + 0.5, np.inf, 6.5], [1.0, 2.5, 6.5]])
+    with pytest.raises(ValueError, match=r"src: an array input needs shape \(n_trials, 2\)"):
+        sim.run_batch(10.0, inputs={src: np.zeros((2, 3))})
+    with pytest.raises(ValueError, match="src: spike times must be >= 0 ms"):
+        sim.run_batch(10.0, inputs={src: np.array([[-1.0, 2.0]])})
+    with pytest.raises(ValueError, match=r"inputs must be spike sources of the network; \['post'\]"):
+        sim.run_batch(10.0, inputs={post: np.zeros((1, 3))})
+
+
 def test_plasticity_rule_on_a_projection(chip):
     timer = sim.Timer(start=1.0, period=2.0, num_periods=3)
     rule = sim.PlasticityRule(kernel="homeostasis", timer=timer, parameters={"target": 5},

@@ -140,6 +140,24 @@ def test_stimulus_labels_and_order():
     assert st.label.tolist() == [INPUT_LABEL_OFFSET, INPUT_LABEL_OFFSET + 1, INPUT_LABEL_OFFSET, INPUT_LABEL_OFFSET + 1]
 
 
+def test_stimulus_array_equals_the_list_form():
+    m = map_network(1, 2, [])
+    times = np.array([[[3.0, 1.0], [2.0, np.nan]], [[np.inf, np.nan], [0.5, np.nan]]])
+    st = m.stimulus_array(times)
+    st.validate()
+    lists = m.stimulus([[np.array([3.0, 1.0]), np.array([2.0])], [np.array([]), np.array([0.5])]])
+    for field in ("trial", "time_us", "label"):
+        assert getattr(st, field).tolist() == getattr(lists, field).tolist()
+    with pytest.raises(MappingError, match=r"needs \(n_trials, 2, spikes_per_input\)"):
+        m.stimulus_array(np.zeros((2, 3, 1)))
+
+
+def test_all_zero_weights_map_to_an_empty_array():
+    block = Connections(np.arange(3), np.zeros(3, int), np.zeros(3, int), from_inputs=True)
+    m = map_network(2, 3, [block, Connections(np.zeros(1, int), np.ones(1, int), np.zeros(1, int))])
+    assert m.rows_used.tolist() == [0, 0] and len(m.routing) == 0 and not m.synapses.weights.any()
+
+
 # -- the same errors through PyNN (HXNeuron: no calibration needed) ----------------------
 
 @pytest.fixture
@@ -183,12 +201,6 @@ def test_pynn_unknown_record_device(hx_session):
     pop = sim.Population(1, sim.HXNeuron())
     with pytest.raises(ValueError, match="device 'pad_0' is not supported"):
         pop.record("v", device="pad_0")
-
-
-def test_pynn_adex_not_implemented_names_missing_targets(hx_session):
-    sim.Population(1, sim.EIF_cond_exp_isfa_ista())
-    with pytest.raises(NotImplementedError, match="adaptation and exponential-term targets"):
-        sim.run(1.0)
 
 
 def test_pynn_cuba_and_coba_populations_do_not_mix(hx_session):

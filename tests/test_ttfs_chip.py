@@ -70,6 +70,14 @@ def test_bss2_run_ttfs_trains_in_the_loop_and_saves(tmp_path, capsys):
         assert (folder / name).stat().st_size > 1000, name
     document = json.loads((folder / "ttfs.json").read_text())
     assert document["provenance"]["chip_id"] == "emulator:0"
+    # the energy model's account: of the test set in the summary, of every chip call in the energy block
+    assert summary["test_hardware_time_per_inference_s"] == pytest.approx(24e-6)     # 4 tau_s of 6 us
+    assert summary["test_energy_per_inference_joule"] == pytest.approx(
+        summary["test_static_power_watt"] * 24e-6 + summary["test_dynamic_energy_per_inference_joule"])
+    assert 0 < summary["test_dynamic_energy_per_inference_joule"] < 1e-6
+    energy = document["energy"]
+    assert energy["chips"] == ["emulator:0"] and energy["inferences"] > 5000 + 1000 + 1000
+    assert energy["events_per_inference"]["spikes"] > 3     # at least the output layer fires
     arrays = np.load(folder / "ttfs.npz")
     assert arrays["weights_0"].shape == (25, 120) and arrays["weights_1"].shape == (120, 3)
     assert np.mean(arrays["test_predictions"] == arrays["test_labels"]) == pytest.approx(summary["test_accuracy"])

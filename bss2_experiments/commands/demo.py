@@ -26,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from emulator.chip import Emulator
     from emulator.interface import ChipConfiguration, EventRouting, RowMode, Stimulus
 
+    from ..energy_model import record_run
     from ..results import Provenance, run_folder, save_result
 
     cfg = ChipConfiguration()
@@ -40,7 +41,9 @@ def run(args: argparse.Namespace) -> int:
     rng = np.random.default_rng(args.seed)
     times = np.sort(rng.uniform(0, duration_us, rng.poisson(0.5 * duration_us)))
     chip = Emulator(chip_id=args.chip_id, ideal=args.ideal)
-    result = chip.run(cfg, Stimulus.single(times, 1), duration_us, seed=args.seed)
+    stimulus = Stimulus.single(times, 1)
+    result = chip.run(cfg, stimulus, duration_us, seed=args.seed)
+    record_run(result, cfg, stimulus, chip.identity)   # the saved result's energy block
     spikes = result.spikes.times_of(0)
     print(f"{chip!r}: {times.size} input events, neuron 0 fired {spikes.size} times")
     print("spike times (hardware us):", " ".join(f"{t:.3f}" for t in spikes))

@@ -11,7 +11,12 @@ import sys
 
 EXAMPLES = """examples:
   bss2 energy --experiment ttfs --simulated --json
-      whole run on the bundled pyvisa-sim bench (instruments fed by the energy model)
+      whole run on the bundled pyvisa-sim bench (instruments fed by the energy model); the
+      TTFS network is trained briefly first (analytic, ~10 s)
+  bss2 energy --experiment ttfs --weights runs/ttfs/<stamp>/ttfs.npz --simulated
+      the network of a 'bss2 run ttfs' result
+  bss2 energy --experiment reference --simulated
+      the 256-246-10 random-weight network that anchors the energy model (8.4 uJ, 48 us)
   bss2 energy --experiment ttfs --power-resource TCPIP::analyser.lab::INSTR \\
               --scope-resource USB0::0x2A8D::0x1766::MY12345678::INSTR --n-inferences 10000
       bench run with a Keysight N6705 power analyser and an InfiniiVision scope
@@ -29,7 +34,12 @@ def register(subparsers) -> None:
                     "(P - P_idle) / N (J), total power (W), latency distribution from the scope (s). "
                     "Raw traces are saved with the result.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--experiment", default="ttfs", help="inference workload (default: ttfs)")
+    parser.add_argument("--experiment", default="ttfs",
+                        help="inference workload: ttfs (the trained TTFS classifier) or reference (default: ttfs)")
+    parser.add_argument("--weights", metavar="FILE",
+                        help="ttfs: the ttfs.npz of a 'bss2 run ttfs' result (default: train a short network first)")
+    parser.add_argument("--pretrain-epochs", type=int,
+                        help="ttfs without --weights: analytic training epochs (default 60)")
     parser.add_argument("--power-resource", metavar="VISA_ADDRESS",
                         help="VISA address of the DC power analyser, or 'board' for the board's power monitors "
                              "(default with --simulated: the simulated analyser)")
@@ -81,7 +91,10 @@ def run(args: argparse.Namespace) -> int:
             folder = None
             settings = ProtocolSettings(experiment=args.experiment, n_inferences=args.n_inferences,
                                         sample_interval_s=args.sample_interval_s, latency_samples=args.latency_samples,
-                                        trigger_source=args.trigger_source, seed=args.seed, chip_id=args.chip_id)
+                                        trigger_source=args.trigger_source, seed=args.seed, chip_id=args.chip_id,
+                                        weights=args.weights, pretrain_epochs=args.pretrain_epochs)
+            if settings.workload_options() and settings.experiment != "ttfs":
+                raise ValueError("--weights and --pretrain-epochs belong to --experiment ttfs")
         bench = _open_bench(args, settings)
     except (InstrumentError, ValueError, FileNotFoundError) as err:
         print(f"bss2 energy: {err}", file=sys.stderr)
@@ -113,7 +126,10 @@ def _open_bench(args, settings) -> dict:
     from ..instruments.simulation import (SIM_OSCILLOSCOPE, SIM_POWER_ANALYSER, SimulatedBench,
                                           simulated_resource_manager)
 
-    workload = make_workload(settings.experiment, Emulator(chip_id=settings.chip_id), seed=settings.seed)
+    options = settings.workload_options()
+    if settings.experiment == "ttfs":   # a progress bar while a network is trained
+        options["progress"] = sys.stderr.isatty()
+    workload = make_workload(settings.experiment, Emulator(chip_id=settings.chip_id), seed=settings.seed, **options)
     power_address = args.power_resource or SIM_POWER_ANALYSER
     scope_address = args.scope_resource or (SIM_OSCILLOSCOPE if args.simulated else None)
     rm = None
@@ -171,7 +187,8 @@ def _measure_and_save(args, bench: dict, settings, folder) -> int:
     summary.update({"experiment": settings.experiment, "settings": dataclasses.asdict(settings),
                     "simulated": bool(args.simulated), "power_meter": meter.name,
                     "power_meter_identity": str(getattr(meter, "identity", "")) or None,
-                    "scope": scope.name if scope else None, "scope_identity": str(scope.identity) if scope else None})
+                    "scope": scope.name if scope else None, "scope_identity": str(scope.identity) if scope else None,
+                    "workload": getattr(workload, "info", None)})
     fig = plot(measurement, f"{settings.experiment}: {measurement.energy_per_inference_joule * 1e6:.3f} uJ above idle, "
                             f"{measurement.energy_total_per_inference_joule * 1e6:.2f} uJ total per inference")
     paths = save_result(folder, "energy", Provenance(backend=args.backend, chip_id=workload.chip.identity,
@@ -183,10 +200,11 @@ def _measure_and_save(args, bench: dict, settings, folder) -> int:
     print(f"idle {measurement.power_idle_watt * 1e3:.2f} mW, during inference {measurement.power_total_watt * 1e3:.2f} mW; "
           f"energy per inference {measurement.energy_per_inference_joule * 1e6:.4f} uJ above idle, "
           f"{measurement.energy_total_per_inference_joule * 1e6:.3f} uJ total; "
-          f"latency {'n/a' if latency is None else f'{latency * 1e6:.2f} us (median)'}")
+          f"latency {'n/a' if latency is None else f'{latency * 1e6:.2f} us (median)'}"
+          + ("" if summary["accuracy"] is None else f"; accuracy {100 * summary['accuracy']:.1f} %"))
     print(f"saved {', '.join(str(p) for p in paths.values())}")
     if args.json:
         print(json.dumps({key: summary[key] for key in (
             "energy_per_inference_joule", "latency_seconds", "power_idle_watt", "energy_total_per_inference_joule",
-            "power_total_watt", "hardware_time_per_inference_seconds")} | {"result": str(paths["json"])}))
+            "power_total_watt", "hardware_time_per_inference_seconds", "accuracy")} | {"result": str(paths["json"])}))
     return 0

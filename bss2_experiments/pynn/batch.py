@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from emulator.interface import N_NEURONS, RunResult
+from emulator.interface import N_NEURONS, RunResult, Stimulus
 from . import scaling
 
 
@@ -11,10 +11,21 @@ class BatchResult:
     """Spikes of every neuron population in every trial of a batch, in biological ms from
     the start of each trial. ``result[pop]`` is ``spike_times(pop)``."""
 
-    def __init__(self, compiled, run: RunResult, n_trials: int):
+    def __init__(self, compiled, run: RunResult, n_trials: int, stimulus: Stimulus | None = None,
+                 chip_identity: str | None = None, calibration=None):
         self.n_trials = n_trials
         self.run = run
         """The chip's :class:`emulator.interface.RunResult` (hardware units)."""
+        self.config = compiled.config
+        """The :class:`emulator.interface.ChipConfiguration` the trials ran with."""
+        self.stimulus = stimulus
+        """The input events played (:class:`emulator.interface.Stimulus`, hardware us)."""
+        self.chip_identity = chip_identity
+        """``Chip.identity`` of the chip the trials ran on (e.g. ``'emulator:0'``)."""
+        self.calibration = calibration
+        """The ``calibration.CalibrationResult`` the neurons ran with (None: uncalibrated
+        cell types only); ``calibration.achieved`` holds e.g. the calibrated synaptic
+        strengths ``syn_strength_exc`` / ``syn_strength_inh``."""
         placement = compiled.mapping.placement
         logical_of_chip = np.full(N_NEURONS, -1, np.int64)
         logical_of_chip[placement] = np.arange(placement.size)
@@ -36,6 +47,22 @@ class BatchResult:
         counts = np.zeros((self.n_trials, population.size), np.int64)
         np.add.at(counts, (trial, index), 1)
         return counts
+
+    def first_spike_times(self, population) -> np.ndarray:
+        """First spike of each neuron in each trial (biological ms from the trial start),
+        shape (n_trials, population.size); ``inf`` where a neuron did not spike."""
+        trial, index, t = self._select(population)
+        first = np.full((self.n_trials, population.size), np.inf)
+        np.minimum.at(first, (trial, index), t)
+        return first
+
+    def energy(self):
+        """The emulator energy model's account of the trials (one trial = one inference):
+        :class:`bss2_experiments.energy_model.InferenceEnergy` (J, s)."""
+        from ..energy_model import inference_energy
+        if self.stimulus is None:
+            raise ValueError("this BatchResult was made without its stimulus; the energy model needs the input events")
+        return inference_energy(self.run, self.config, self.stimulus)
 
     def spike_times(self, population) -> list[list[np.ndarray]]:
         """``[trial][neuron]`` -> spike times (biological ms, sorted)."""

@@ -127,6 +127,19 @@ class ChipMapping:
         order = np.lexsort((time, trial))
         return Stimulus(len(trials), trial[order], time[order], label[order])
 
+    def stimulus_array(self, times_us: np.ndarray) -> Stimulus:
+        """Events for a batch from one array: ``times_us[k, j, s]`` is spike ``s`` of input
+        ``j`` in trial ``k`` (hardware us; NaN or inf = no spike), shape
+        ``(n_trials, n_inputs, spikes_per_input)``."""
+        times_us = np.asarray(times_us, dtype=float)
+        if times_us.ndim != 3 or times_us.shape[1] != self.n_inputs:
+            raise MappingError(f"the input array has shape {times_us.shape}; the network needs (n_trials, "
+                               f"{self.n_inputs}, spikes_per_input)")
+        trial, index, _ = np.nonzero(np.isfinite(times_us))
+        time = times_us[np.isfinite(times_us)]
+        order = np.lexsort((time, trial))
+        return Stimulus(times_us.shape[0], trial[order], time[order], INPUT_LABEL_OFFSET + index[order])
+
     def read_weights(self, key: int, weights: np.ndarray) -> np.ndarray:
         """Per-connection weights of keyed block ``key`` from chip weights ``(2, 256, 256)``
         (all synapses of a pair added up, shared equally by repeated connections)."""
@@ -265,6 +278,8 @@ def _slots(placement: np.ndarray, connections: Sequence[Connections], pairs_by_k
     if not parts:
         return []
     label, hemi, col, weight, pair, inh, key = (np.concatenate(x) for x in zip(*parts))
+    if label.size == 0:  # every weight is zero: nothing to lay out
+        return []
     order = np.lexsort((col, key, inh, hemi, label))
     label, hemi, col, weight, pair, inh, key = (a[order] for a in (label, hemi, col, weight, pair, inh, key))
     group_start = np.flatnonzero(np.concatenate(([True], (np.diff(label) != 0) | (np.diff(hemi) != 0)

@@ -6,5 +6,6 @@ set (Kriener et al., NICE 2022).
 * :mod:`.network`, :mod:`.encoding`, :mod:`.loss`, :mod:`.training`: network, inputs, loss, training loop
 * :mod:`.chip`: the forward pass on a PyNN backend (the one adapter to the chip)
 * :mod:`.experiment`: config, ``run(config, backend)``, result; :mod:`.plots`; :mod:`.inference`
+* :mod:`.workload`: the trained network as ``bss2 energy --experiment ttfs``
 * :mod:`.cli`: ``bss2 run ttfs``
 """

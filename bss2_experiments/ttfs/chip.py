@@ -54,13 +54,13 @@ class HardwareSetup:
     peer_cm_nf: float = 1.0
 
 
-def _strength(sim) -> float:
-    """Calibrated synaptic strength (CADC LSB per us per weight LSB), median over neurons."""
-    result = getattr(getattr(sim, "simulator", None), "state", None)
-    result = getattr(result, "calibration_result", None)
+def _strength(batch) -> float:
+    """Calibrated synaptic strength (CADC LSB per us per weight LSB) of the chip a batch ran
+    on, median over neurons."""
+    result = getattr(batch, "calibration", None)
     if result is None:
-        raise RuntimeError("the PyNN backend exposes no calibration result (sim.simulator.state.calibration_result);"
-                           " pass weight_scale explicitly")
+        raise RuntimeError("the backend's batch result names no calibration (BatchResult.calibration); pass "
+                           "weight_scale explicitly")
     return float(np.median(np.concatenate([np.ravel(result.achieved["syn_strength_exc"]),
                                            np.ravel(result.achieved["syn_strength_inh"])])))
 
@@ -69,21 +69,22 @@ class ChipForward:
     """``forward(t_in) -> [first-spike times of each layer]`` measured on a PyNN backend.
 
     Build once per network shape; :meth:`__call__` writes the current (quantised)
-    weights of ``network`` and runs the batch as independent trials.
+    weights of ``network`` and runs the batch as independent trials. ``chip``: an
+    ``emulator.interface.Chip`` to run on instead of emulated chip ``chip_id``.
     """
 
     def __init__(self, network: Network, backend: str = "emulator", chip_id: int = 0, seed: int | None = None,
                  setup: HardwareSetup = HardwareSetup(), ideal: bool = False, calibration="auto",
-                 weight_scale: float | None = None, progress: bool = False):
+                 weight_scale: float | None = None, progress: bool = False, chip=None):
         from bss2_experiments import backends
         self.network, self.setup, self.backend = network, setup, backend
         self.on_chip = backend in CHIP_BACKENDS
         self.sim = sim = backends.load(backend)
-        # the seed drives the chip's temporal noise; the peers draw no random numbers here (and
-        # the NEST wrapper passes seed 0 on as rng_seed, which NEST rejects)
+        # the seed drives the chip's temporal noise; the peers draw no random numbers here
         sim.setup(timestep=setup.timestep_us, chip_id=chip_id, ideal=ideal, calibration=calibration,
                   progress=progress, i_synin_gm_exc=setup.i_synin_gm, i_synin_gm_inh=setup.i_synin_gm,
-                  synapse_dac_bias=setup.synapse_dac_bias, **({"seed": seed} if self.on_chip else {}))
+                  synapse_dac_bias=setup.synapse_dac_bias,
+                  **({"seed": seed} if self.on_chip else {}), **({"chip": chip} if chip is not None else {}))
         self.inputs = sim.Population(network.sizes[0], sim.SpikeSourceArray(spike_times=[]), label="inputs")
         self.layers = []
         self.projections: list[list[tuple]] = []
@@ -105,14 +106,14 @@ class ChipForward:
                                      for src in sources])
             self.layers.append(post)
             pre = post
+        self.last_batch = None
+        """The backend's result of the last forward pass (``BatchResult`` on a chip backend)."""
         if weight_scale is None:
             if not self.on_chip:
                 raise ValueError("a reference simulator needs the weight_scale of the chip the weights were trained on")
-            # one silent trial calibrates the chip (or loads its cached calibration); the backend's
-            # mapping needs at least one non-zero weight (all-zero networks raise IndexError there)
-            self.projections[0][0][1].set(weight=1.0)  # excitatory inputs -> first layer
-            self._run(np.full((1, network.sizes[0]), np.inf))
-            weight_scale = (setup.v_thresh - setup.v_rest) / (_strength(sim) * setup.tau_us)
+            # one silent trial calibrates the chip (or loads its cached calibration)
+            weight_scale = (setup.v_thresh - setup.v_rest) / (_strength(self._run(np.full((1, network.sizes[0]), np.inf)))
+                                                             * setup.tau_us)
         self.weight_scale = float(weight_scale)
 
     def _cell(self):
@@ -147,9 +148,14 @@ class ChipForward:
                 row += src.size
 
     def _run(self, t_in: np.ndarray):
-        tau = self.setup.tau_us
+        tau, n = self.setup.tau_us, len(t_in)
+        if self.backend == "emulator":  # array inputs: the stimulus is built without per-trial lists
+            inputs = {self.inputs: t_in * tau}
+            inputs.update({pop: np.broadcast_to(np.asarray(trains, float)[:, 0], (n, pop.size))
+                           for pop, trains in self.biases.items()})
+            return self.sim.run_batch(self.setup.trial_tau * tau, inputs)
         inputs = {self.inputs: [[[t * tau] if np.isfinite(t) else [] for t in sample] for sample in t_in]}
-        inputs.update({pop: [trains] * len(t_in) for pop, trains in self.biases.items()})
+        inputs.update({pop: [trains] * n for pop, trains in self.biases.items()})
         if self.on_chip:
             return self.sim.run_batch(self.setup.trial_tau * tau, inputs)
         return self.sim.run_batch(self.setup.peer_gap_tau * tau, inputs, outputs=self.layers, independent=False)
@@ -158,10 +164,18 @@ class ChipForward:
         """First spike of every neuron of every layer (tau_s; ``inf`` = silent within the trial)."""
         self._write_weights()
         result = self._run(np.asarray(t_in, dtype=float))
+        self.last_batch = result
         limit = self.setup.trial_tau
         times = []
         for pop in self.layers:
-            first = np.array([[t[0] if len(t) else np.inf for t in trial] for trial in result.spike_times(pop)])
-            first = first / self.setup.tau_us
+            first = _first_spikes(result, pop) / self.setup.tau_us
             times.append(np.where(first < limit, first, np.inf))
         return times
+
+
+def _first_spikes(result, population) -> np.ndarray:
+    """(n_trials, size) first spike times (ms; inf = none) of a batch result; the emulator's
+    ``BatchResult`` computes them as arrays, the peers' results hold lists."""
+    if hasattr(result, "first_spike_times"):
+        return result.first_spike_times(population)
+    return np.array([[t[0] if len(t) else np.inf for t in trial] for trial in result.spike_times(population)])

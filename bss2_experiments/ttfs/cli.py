@@ -60,6 +60,11 @@ def main(args: argparse.Namespace) -> int:
         print(f"TTFS {config.dataset} on {result.backend} (chip {result.chip_id}): test accuracy "
               f"{100 * result.test_accuracy:.1f} %, training {result.train_seconds:.1f} s, inference of "
               f"{len(result.test_labels)} samples {result.inference_seconds:.3f} s")
+        if result.test_energy:
+            e = result.test_energy
+            print(f"energy model: {e['energy_per_inference_joule'] * 1e6:.2f} uJ per inference "
+                  f"({e['dynamic_energy_per_inference_joule'] * 1e6:.3f} uJ above static) in "
+                  f"{e['hardware_time_per_inference_s'] * 1e6:.0f} us of chip time")
     print(f"saved to {folder}")
     if args.json:
         print(json.dumps({k: v for k, v in summary.items() if k != "config"}, default=float))

@@ -113,6 +113,9 @@ class TTFSResult:
     """Wall time of the forward pass over the whole test set (one batch)."""
     plane: np.ndarray | None = None
     """Predicted class on a regular grid of the Yin-Yang plane (-1 = no output spike)."""
+    test_energy: dict | None = None
+    """The emulator energy model's account of the test-set inference
+    (:meth:`bss2_experiments.energy_model.InferenceEnergy.summary`: J, s per inference)."""
 
     def summary(self) -> dict:
         """Scalars for the JSON document and ``--json``."""
@@ -125,6 +128,7 @@ class TTFSResult:
             "best_validation_accuracy": max(self.history.validation_accuracy, default=None),
             "best_epoch": self.history.best_epoch,
             "weight_scale": self.weight_scale, "tau_s_us": self.config.hardware.tau_us,
+            **{f"test_{k}": v for k, v in (self.test_energy or {}).items()},
             "config": asdict(self.config),
         }
 
@@ -210,10 +214,7 @@ def run(config: TTFSConfig, backend: str = "emulator", progress: bool = True) ->
         network.clip()
         forward, chip_id, scale = chip, _chip_identity(chip, config), chip.weight_scale
         if config.pretrain_epochs:
-            pretrain = replace(config.pretrain or SOFTWARE_TRAINING[config.dataset], epochs=config.pretrain_epochs)
-            with tqdm(total=pretrain.epochs * _batches(t, pretrain), desc="ttfs pretrain (software)",
-                      disable=not progress, unit="batch") as bar:
-                pre_history = train(network, *t["train"], pretrain, rng, validation=t["validation"], progress=bar)
+            pre_history = pretrain(network, config, t, rng, progress)
     desc = "ttfs train (software)" if config.software else f"ttfs train ({backend} in the loop)"
     with tqdm(total=config.epochs * _batches(t, config.train), desc=desc, disable=not progress, unit="batch") as bar:
         history = train(network, *t["train"], replace(config.train, epochs=config.epochs), rng, forward=forward,
@@ -222,10 +223,22 @@ def run(config: TTFSConfig, backend: str = "emulator", progress: bool = True) ->
     start = time.perf_counter()
     test_times = forward(t["test"][0])[-1]
     inference_seconds = time.perf_counter() - start
+    test_energy = _test_energy(forward)
     plane = classify_plane(forward, encoding, config.plane_resolution) if config.dataset == "yin_yang" else None
     return TTFSResult(config, "software" if config.software else backend, chip_id, network, scale, pre_history,
                       history, accuracy(test_times, t["test"][1]), test_times, t["test"][1], data["test"][0],
-                      train_seconds, inference_seconds, plane)
+                      train_seconds, inference_seconds, plane, test_energy)
+
+
+def pretrain(network: Network, config: TTFSConfig, t: dict, rng: np.random.Generator, progress: bool = True
+             ) -> History:
+    """``config.pretrain_epochs`` of analytic training of the (clipped) hardware network on
+    the encoded splits ``t`` (``{"train": (t_in, y), "validation": ...}``), with a progress bar."""
+    from tqdm.auto import tqdm
+    settings = replace(config.pretrain or SOFTWARE_TRAINING[config.dataset], epochs=config.pretrain_epochs)
+    with tqdm(total=settings.epochs * _batches(t, settings), desc="ttfs pretrain (software)",
+              disable=not progress, unit="batch") as bar:
+        return train(network, *t["train"], settings, rng, validation=t["validation"], progress=bar)
 
 
 def classify_plane(forward, encoding: Encoding, resolution: int) -> np.ndarray:
@@ -236,10 +249,15 @@ def classify_plane(forward, encoding: Encoding, resolution: int) -> np.ndarray:
     return predict(forward(encoding(np.hstack([points, 1.0 - points])))[-1]).reshape(resolution, resolution)
 
 
+def _test_energy(forward) -> dict | None:
+    """Modelled energy and hardware time per inference of the last forward pass, when it
+    ran on the emulator (None for the analytic model and the peers)."""
+    batch = getattr(forward, "last_batch", None)
+    return batch.energy().summary() if hasattr(batch, "energy") else None
+
+
 def _chip_identity(chip: ChipForward, config: TTFSConfig) -> str:
-    state = getattr(getattr(chip.sim, "simulator", None), "state", None)
-    emulated = getattr(state, "chip", None)
-    return getattr(emulated, "identity", None) or f"{chip.backend}:{config.chip_id}"
+    return getattr(chip.last_batch, "chip_identity", None) or f"{chip.backend}:{config.chip_id}"
 
 
 def _batches(t: dict, cfg: TrainConfig) -> int:

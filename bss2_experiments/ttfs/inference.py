@@ -14,18 +14,26 @@ import numpy as np
 
 from .chip import ChipForward
 from .experiment import encoding_for, load_data, load_network
+from .network import Network
 from .training import accuracy
 
 
-def _stored_run(path: Path) -> tuple[dict, float | None]:
+def stored_network(weights: str | Path) -> tuple[Network, str, bool, float]:
+    """The network of a ``bss2 run ttfs`` result (its ``ttfs.npz``, next to ``ttfs.json``):
+    ``(network, dataset, software, weight_scale)``. A software-trained network has no chip
+    scale: it is quantised to 6 bit over its own weight range."""
+    path = Path(weights)
     document = path.with_suffix(".json")
     if not document.is_file():
         raise FileNotFoundError(f"{document} is missing: --weights needs the ttfs.npz of a 'bss2 run ttfs' result "
                                 f"folder, next to its ttfs.json")
     summary = json.loads(document.read_text())["summary"]
+    network = load_network(path)
     with np.load(path) as f:
         scale = float(f["weight_scale"])
-    return summary, None if np.isnan(scale) else scale
+    if np.isnan(scale):
+        scale = 63.0 / max(float(np.abs(w).max()) for w in network.weights)
+    return network, summary["dataset"], bool(summary["software"]), scale
 
 
 def compare(weights: str | Path, backend: str, chip_id: int = 0, seed: int = 0, out: str | Path = "runs"
@@ -34,13 +42,9 @@ def compare(weights: str | Path, backend: str, chip_id: int = 0, seed: int = 0, 
     ``(summary, folder)``."""
     from ..results import Provenance, run_folder, save_result
     path = Path(weights)
-    summary, scale = _stored_run(path)
-    dataset, software = summary["dataset"], summary["software"]
-    network = load_network(path)
+    network, dataset, software, scale = stored_network(path)
     x, labels = load_data(dataset)["test"]
     t_in = encoding_for(dataset, software)(x)
-    if scale is None:  # software-trained: quantise to 6 bit over the network's own range
-        scale = 63.0 / max(float(np.abs(w).max()) for w in network.weights)
     requested = f"emulator chip {chip_id}" if backend == "emulator" else backend
     substrates = {"analytic model (host)": network.forward,
                   requested: ChipForward(network, backend, chip_id=chip_id, seed=seed, weight_scale=scale)}
