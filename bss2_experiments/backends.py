@@ -12,11 +12,14 @@ wrapped only where this machine's versions need it:
   synaptic time constants by a relative :data:`BRIAN2_TAU_SYN_STRETCH` (1e-7), far below
   any measurable effect.
 * Chip-only ``setup()`` arguments (``chip_id``, ``ideal``, ``calibration``, ``chip``, ...)
-  are accepted and ignored by the peers; ``seed`` seeds their random numbers.
+  are accepted and ignored by the peers; ``seed`` seeds their random numbers. NEST
+  takes ``rng_seed`` only in 1 .. 2**32 - 1, so the wrapper passes ``seed + 1``
+  (:func:`nest_rng_seed`): seed 0 works and distinct seeds stay distinct.
 
-``"hardware"`` wraps ``pynn_brainscales.brainscales2`` (times in hardware ms there) so
-that the script keeps biological ms; without that package it raises an ImportError that
-says what to install.
+``"hardware"`` is the lab-chip adapter (:class:`HardwareBackend`): it maps the suite's
+PyNN features onto ``pynn_brainscales.brainscales2`` (times in hardware ms there) so that
+the script keeps biological ms; without that package it raises an ImportError that says
+what to install.
 """
 from __future__ import annotations
 
@@ -28,12 +31,16 @@ from typing import Callable
 
 import numpy as np
 import quantities as pq
+from pyNN.parameters import Sequence
 
 from emulator import units
 
 BACKENDS = ("emulator", "nest", "brian2", "hardware")
 DEFAULT_T_FLUSH_MS = 10.0
 BRIAN2_TAU_SYN_STRETCH = 1e-7
+NEST_SEED_OFFSET = 1
+"""NEST's ``rng_seed`` = suite seed + this (NEST rejects 0; accepts 1 .. 2**32 - 1)."""
+NEST_MAX_RNG_SEED = 2 ** 32 - 1
 
 
 def chip_only_options() -> list[str]:
@@ -84,7 +91,11 @@ class _Wrapped:
         self._module = module
 
     def __getattr__(self, name):
-        return getattr(self._module, name)
+        try:
+            return getattr(self._module, name)
+        except AttributeError:
+            raise AttributeError(f"{self._module.__name__} has no {name!r}: this backend does not offer that "
+                                 "feature") from None
 
     def __repr__(self):
         return f"<{type(self).__name__} over {self._module.__name__}>"
@@ -119,10 +130,7 @@ class _PeerBackend(_Wrapped):
         """
         if not outputs:
             raise ValueError("the reference backends need outputs=[populations] to know what to record")
-        n_trials = {len(v) for v in inputs.values()}
-        if len(n_trials) != 1:
-            raise ValueError(f"every population in inputs needs the same number of trials, got {sorted(n_trials)}")
-        n_trials = n_trials.pop()
+        n_trials = _n_trials(inputs)
         for pop in outputs:
             pop.record("spikes")
         result = PeerBatchResult(n_trials, outputs)
@@ -134,13 +142,36 @@ class _PeerBackend(_Wrapped):
                 result.add_block(k, 0.0, duration)
                 self.reset()
         else:
-            for pop, trials in inputs.items():
-                pop.set(spike_times=[self._module.Sequence(np.concatenate(
-                    [k * duration + _times(trials[k][i]) for k in range(n_trials)]))
-                    for i in range(pop.size)])
-            self._module.run(n_trials * duration)
+            _play_back_to_back(inputs, n_trials, duration, self._module.run)
             result.add_back_to_back(duration)
         return result
+
+
+def _play_back_to_back(inputs: dict, n_trials: int, spacing: float, run: Callable,
+                       convert: Callable = lambda t: t) -> None:
+    """Set every input population's spike trains to all trials in a row, trial ``k`` shifted
+    by ``k * spacing`` (script ms; ``convert`` maps them to the backend's unit), and run."""
+    for pop, trials in inputs.items():
+        pop.set(spike_times=[Sequence(convert(np.concatenate([k * spacing + _times(trials[k][i])
+                                                              for k in range(n_trials)])))
+                             for i in range(pop.size)])
+    run(n_trials * spacing)
+
+
+def _n_trials(inputs: dict) -> int:
+    n_trials = {len(v) for v in inputs.values()}
+    if len(n_trials) != 1:
+        raise ValueError(f"every population in inputs needs the same number of trials, got {sorted(n_trials)}")
+    return n_trials.pop()
+
+
+def nest_rng_seed(seed: int) -> int:
+    """NEST's ``rng_seed`` for the suite's ``seed``: ``seed + NEST_SEED_OFFSET`` (NEST needs
+    1 .. 2**32 - 1, the suite counts seeds from 0)."""
+    seed = int(seed)
+    if not 0 <= seed <= NEST_MAX_RNG_SEED - NEST_SEED_OFFSET:
+        raise ValueError(f"seed {seed} out of range for NEST: use 0 .. {NEST_MAX_RNG_SEED - NEST_SEED_OFFSET}")
+    return seed + NEST_SEED_OFFSET
 
 
 def _times(t) -> np.ndarray:
@@ -151,9 +182,11 @@ class PeerBatchResult:
     """Per-trial spikes collected from a reference simulator (same accessors as
     :class:`bss2_experiments.pynn.batch.BatchResult`)."""
 
-    def __init__(self, n_trials: int, outputs):
+    def __init__(self, n_trials: int, outputs, to_script_ms: float = 1.0):
         self.n_trials = n_trials
         self._spikes = {pop: [None] * n_trials for pop in outputs}
+        self._factor = to_script_ms
+        """script ms per ms of the backend (1 on the peers; 1000 on hardware: bio per hardware ms)"""
 
     def add_block(self, trial: int, t0: float, duration: float) -> None:
         for pop in self._spikes:
@@ -162,7 +195,7 @@ class PeerBatchResult:
 
     def add_back_to_back(self, duration: float) -> None:
         for pop in self._spikes:
-            trains = [np.asarray(st.rescale(pq.ms).magnitude)
+            trains = [np.asarray(st.rescale(pq.ms).magnitude) * self._factor
                       for st in _by_index(pop.get_data("spikes", clear=True).segments[-1].spiketrains, pop)]
             for k in range(self.n_trials):
                 lo, hi = k * duration, (k + 1) * duration
@@ -194,7 +227,7 @@ class _NestBackend(_PeerBackend):
         return options
 
     def _seed_options(self, seed: int) -> dict:
-        return {"rng_seed": int(seed)}
+        return {"rng_seed": nest_rng_seed(seed)}
 
     def reset(self, annotations=None):
         with warnings.catch_warnings():
@@ -233,15 +266,56 @@ def _brian2_if_curr_exp(module: ModuleType) -> type:
     return type("IF_curr_exp", (base,), {"translations": translations, "__doc__": base.__doc__})
 
 
-class HardwareBackend(_Wrapped):
-    """``pynn_brainscales.brainscales2`` with biological ms at the script level.
+UNMAPPED_SETUP_OPTIONS = {
+    "chip": "an emulator.interface.Chip object (the lab chip is reached through pynn_brainscales' own connection)",
+    "ideal": "a noise-free chip (ideal=True) exists only in the emulator",
+}
+DROPPED_SETUP_OPTIONS = ("chip_id", "progress", "seed")
+"""Emulator ``setup()`` options with no counterpart on a chip that change nothing there:
+``chip_id`` picks an emulated chip (the lab chip is the one attached), ``progress`` its
+calibration bar, ``seed`` its temporal noise (a chip's noise cannot be seeded). The
+``timestep`` (the emulator's integration step) is dropped too: pynn_brainscales keeps its
+own MADC sampling interval."""
 
-    ``run``/``run_until``/``run_for`` and ``get_current_time`` convert between biological
-    ms (script) and hardware ms (pynn_brainscales); ``SpikeSourceArray`` converts its
-    spike times; :meth:`to_biological` converts a neo Block from ``get_data`` in place.
-    Everything else passes through.
+
+class HardwareBackend(_Wrapped):
+    """The lab-chip adapter: ``pynn_brainscales.brainscales2`` with the suite's PyNN features.
+
+    * **Time**: scripts keep biological ms; ``run``/``run_until``/``run_for``,
+      ``get_current_time``, spike sources (``SpikeSourceArray`` times,
+      ``SpikeSourcePoisson`` start/duration/rate), ``Timer`` and ``run_batch`` convert to and
+      from pynn_brainscales' hardware ms (1 biological ms = 1 hardware us, :mod:`emulator.units`);
+      :meth:`to_biological` converts a neo Block from ``get_data``.
+    * **Calibrated cell types**: ``CalibHXNeuronCuba`` / ``CalibHXNeuronCoba`` / ``HXNeuron``
+      come from ``pynn_brainscales.brainscales2.cells`` with the same parameter names and
+      units (CADC LSB, hardware us, CapMem DAC); ``setup(i_synin_gm_exc=, i_synin_gm_inh=,
+      synapse_dac_bias=)`` become the defaults of ``i_synin_gm_E/I`` and ``synapse_dac_bias``
+      as on the emulator. pynn_brainscales calibrates the chip itself (calix, cached in
+      ``calibration_cache``, the suite's ``cache_dir``).
+    * **Batches**: ``run_batch(duration, inputs, outputs=None)`` plays the trials back to back
+      in one hardware run, ``duration + gap`` apart (``gap`` defaults to ``duration``) so each
+      trial starts near rest; trials are not independent as on the emulator.
+    * **PPU kernels**: ``Timer`` converts its times; ``PlasticityRule`` is pynn_brainscales'
+      class (subclass it and write ``generate_kernel()``). The suite's kernels
+      (``PlasticityRule(kernel="homeostasis", ...)``) are C over the suite's HAL and have no
+      libnux port: asking for one raises an error naming the kernel.
+
+    Options, cell types or kernels that cannot be mapped raise errors that name them.
     """
 
+    def __init__(self, module: ModuleType):
+        super().__init__(module)
+        self._cell_defaults: dict[str, float] = {}
+        self._rule_class = None
+
+    @property
+    def PlasticityRule(self) -> type:
+        """pynn_brainscales' ``PlasticityRule``; refuses the suite's kernels by name."""
+        if self._rule_class is None:
+            self._rule_class = _plasticity_rule_class(self._module)
+        return self._rule_class
+
+    # -- time -------------------------------------------------------------------------
     @staticmethod
     def to_hardware_ms(t_bio_ms):
         return (pq.Quantity(units.bio_ms_to_hw_us(t_bio_ms), pq.us).rescale(pq.ms)).magnitude
@@ -250,8 +324,9 @@ class HardwareBackend(_Wrapped):
     def to_biological_ms(t_hw_ms):
         return units.hw_us_to_bio_ms(pq.Quantity(np.asarray(t_hw_ms, float), pq.ms).rescale(pq.us).magnitude)
 
-    def run(self, simtime: float, *args, **kwargs):
-        return self.to_biological_ms(self._module.run(self.to_hardware_ms(simtime), *args, **kwargs))
+    def run(self, simtime: float | None, *args, **kwargs):
+        t = self._module.run(None if simtime is None else self.to_hardware_ms(simtime), *args, **kwargs)
+        return None if t is None else self.to_biological_ms(t)
 
     run_for = run
 
@@ -260,10 +335,6 @@ class HardwareBackend(_Wrapped):
 
     def get_current_time(self) -> float:
         return float(self.to_biological_ms(self._module.get_current_time()))
-
-    def SpikeSourceArray(self, spike_times=(), **parameters):
-        converted = _map_times(spike_times, self.to_hardware_ms)
-        return self._module.cells.SpikeSourceArray(spike_times=converted, **parameters)
 
     def to_biological(self, block):
         """Rescale every time axis of a neo Block from hardware to biological ms, in place."""
@@ -275,6 +346,102 @@ class HardwareBackend(_Wrapped):
             for signal in segment.irregularlysampledsignals:
                 signal.times = signal.times * factor
         return block
+
+    # -- setup ------------------------------------------------------------------------
+    def setup(self, timestep=None, min_delay="auto", *, calibration="auto", cache_dir=None,
+              i_synin_gm_exc: float | None = None, i_synin_gm_inh: float | None = None,
+              synapse_dac_bias: float | None = None, **options):
+        """pynn_brainscales' ``setup`` from the emulator's options (see :data:`DROPPED_SETUP_OPTIONS`)."""
+        for name, why in UNMAPPED_SETUP_OPTIONS.items():
+            if options.get(name):
+                raise ValueError(f"setup({name}=...) cannot be mapped to the hardware backend: {why}")
+            options.pop(name, None)
+        for name in DROPPED_SETUP_OPTIONS:
+            options.pop(name, None)
+        if calibration is None:
+            raise ValueError("setup(calibration=None) (the emulator's uncalibrated design values) has no "
+                             "counterpart on a chip: use cells.HXNeuron with raw CapMem values instead")
+        if calibration != "auto":
+            raise ValueError("setup(calibration=<CalibrationResult>) holds an emulated chip's calibration; a lab "
+                             "chip is calibrated by pynn_brainscales (calix): pass calibration='auto' (cached in "
+                             "cache_dir) or initial_config=<lola.Chip>")
+        if cache_dir is not None:
+            options["calibration_cache"] = [str(cache_dir)]
+        self._cell_defaults = {name: float(value) for name, value in
+                               (("i_synin_gm_E", i_synin_gm_exc), ("i_synin_gm_I", i_synin_gm_inh),
+                                ("synapse_dac_bias", synapse_dac_bias)) if value is not None}
+        return self._module.setup(min_delay=min_delay, **options)
+
+    # -- cell types, sources, synapses ------------------------------------------------
+    def _calibrated(self, name: str, parameters: dict):
+        return getattr(self._module.cells, name)(**{**self._cell_defaults, **parameters})
+
+    def CalibHXNeuronCuba(self, **parameters):
+        return self._calibrated("CalibHXNeuronCuba", parameters)
+
+    def CalibHXNeuronCoba(self, **parameters):
+        return self._calibrated("CalibHXNeuronCoba", parameters)
+
+    @property
+    def HXNeuron(self):
+        return self._module.cells.HXNeuron
+
+    def SpikeSourceArray(self, spike_times=(), **parameters):
+        return self._module.cells.SpikeSourceArray(spike_times=_map_times(spike_times, self.to_hardware_ms),
+                                                   **parameters)
+
+    def SpikeSourcePoisson(self, rate=1.0, start=0.0, duration=1e10, **parameters):
+        """Host-drawn Poisson source: ``rate`` in biological Hz, ``start``/``duration`` in biological ms."""
+        return self._module.cells.SpikeSourcePoisson(
+            rate=np.asarray(rate, float) * units.SPEEDUP, start=self.to_hardware_ms(start),
+            duration=self.to_hardware_ms(duration), **parameters)
+
+    def StaticSynapse(self, weight=0.0, delay=0.0, **parameters):
+        """Integer hardware weights as on the emulator; the chip has no delays (0 only)."""
+        if np.any(np.asarray(delay, float) != 0):
+            raise ValueError(f"StaticSynapse(delay={delay}): BrainScaleS-2 synapses have no delay; use 0")
+        return self._module.synapses.StaticSynapse(weight=weight, delay=0.0, **parameters)
+
+    def Timer(self, start: float, period: float, num_periods: int):
+        """A PPU timer with ``start`` and ``period`` in biological ms."""
+        return self._module.Timer(start=float(self.to_hardware_ms(start)), period=float(self.to_hardware_ms(period)),
+                                  num_periods=int(num_periods))
+
+    # -- batches ----------------------------------------------------------------------
+    def run_batch(self, duration: float, inputs: dict, outputs=None, gap: float | None = None,
+                  independent: bool = False) -> PeerBatchResult:
+        """``n`` trials of ``duration`` biological ms with the spike trains of ``inputs``, back to
+        back in one hardware run ``duration + gap`` apart; spikes of ``outputs`` (default: every
+        population recording spikes) per trial, in biological ms from the trial start."""
+        if independent:
+            raise ValueError("run_batch(independent=True): a chip cannot reset its analog state between trials "
+                             "within one run; trials run back to back, separated by gap (biological ms)")
+        n_trials = _n_trials(inputs)
+        if outputs is None:
+            outputs = [r.population for r in self._module.simulator.state.recorders if r.recorded.get("spikes")]
+        if not outputs:
+            raise ValueError("run_batch: no population records spikes; call pop.record('spikes') or pass outputs")
+        spacing = duration + (duration if gap is None else gap)
+        _play_back_to_back(inputs, n_trials, spacing, self.run, self.to_hardware_ms)
+        result = PeerBatchResult(n_trials, outputs, to_script_ms=float(self.to_biological_ms(1.0)))
+        result.add_back_to_back(spacing)
+        return result
+
+
+def _plasticity_rule_class(module: ModuleType) -> type:
+    """pynn_brainscales' ``PlasticityRule`` refusing the suite's kernels by name."""
+    base = module.PlasticityRule
+
+    def __init__(self, *args, kernel: str | None = None, **kwargs):
+        if kernel is not None:
+            raise NotImplementedError(
+                f"PPU kernel {kernel!r} of the suite cannot run on the hardware backend: the suite's kernels are C "
+                "over its own HAL (ppu_firmware/include/ppu), which has no libnux/grenade port; on a chip, subclass "
+                "PlasticityRule and return the kernel's C++ source from generate_kernel() (see pynn_brainscales' "
+                "examples/plasticity_rule.py)")
+        base.__init__(self, *args, **kwargs)
+
+    return type("PlasticityRule", (base,), {"__init__": __init__, "__doc__": base.__doc__})
 
 
 def _map_times(spike_times, convert: Callable):

@@ -98,3 +98,24 @@ def test_peer_run_batch_modes_agree_for_isolated_trials():
     sim.end()
     assert independent[:, 0].tolist() == back_to_back[:, 0].tolist()
     assert independent[1, 0] == 0 and independent[0, 0] > 0 and independent[2, 0] > 0
+
+
+def _nest_poisson_spikes(sim, seed):
+    sim.setup(timestep=0.1, seed=seed)
+    src = sim.Population(5, sim.SpikeSourcePoisson(rate=200.0))
+    src.record("spikes")
+    sim.run(100.0)
+    trains = src.get_data().segments[0].spiketrains
+    sim.end()
+    return [np.asarray(st.magnitude) for st in trains]
+
+
+def test_nest_accepts_seed_zero_and_keeps_seeds_apart():
+    assert backends.nest_rng_seed(0) == 1 and backends.nest_rng_seed(41) == 42
+    with pytest.raises(ValueError, match="seed -1 out of range for NEST: use 0 .. 4294967294"):
+        backends.nest_rng_seed(-1)
+    sim = backends.load("nest")
+    zero, again, one = (_nest_poisson_spikes(sim, s) for s in (0, 0, 1))
+    assert sum(t.size for t in zero) > 50  # 5 x 200 Hz x 0.1 s = 100 expected
+    assert all(np.array_equal(a, b) for a, b in zip(zero, again))
+    assert not all(np.array_equal(a, b) for a, b in zip(zero, one))
