@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .cgp import reference_update
 from .host import PPUState
 from .registry import decode_mailbox
 
@@ -128,29 +129,8 @@ def structural(state: PPUState) -> None:
     state.mailbox[0x00C:0x014] = np.array([calls, (p["pruned"] + pruned) % 2**32], ">u4").view(np.uint8)
 
 
-def cgp(state: PPUState) -> None:
-    p = decode_mailbox("cgp", state.mailbox)
-    rows = p["rows"]
-    w = state.weights[rows].astype(np.int64)
-    shape = w.shape
-    values = [state.causal[rows].astype(np.int64), state.acausal[rows].astype(np.int64), w * 4,
-              np.full(shape, p["reward"]), np.broadcast_to(state.rate_counters.astype(np.int64), shape),
-              np.broadcast_to(state.cadc.astype(np.int64), shape)]
-    zero = np.zeros(shape, dtype=np.int64)
-    for op, a, b in p["nodes"].reshape(-1, 3)[:min(p["n_nodes"], 12)]:
-        x = values[a] if a < len(values) else zero
-        y = values[b] if b < len(values) else zero
-        values.append({
-            0: lambda: sat16(x + y), 1: lambda: sat16(x - y), 2: lambda: sat16(mul_round(x, y, 8)),
-            3: lambda: x >> (b & 15), 4: lambda: np.maximum(x, y), 5: lambda: np.minimum(x, y),
-            6: lambda: np.full(shape, p["constants"][a % 4]),
-        }.get(int(op), lambda: zero)())
-    out = values[-1] if p["n_nodes"] else zero
-    if p["reset"]:
-        state.rate_counters[:] = 0
-        _reset_rows(state, rows)
-    state.weights[rows] = np.clip(sat16(w + sat16(mul_round(out, 1, 2))), 0, WEIGHT_MAX)
-
+# the cgp kernel's reference lives with its encoding (ppu_firmware/cgp.py)
+cgp = reference_update
 
 REFERENCES = {"stdp": stdp, "rstdp": rstdp, "homeostasis": homeostasis, "structural": structural, "cgp": cgp}
 """Kernel name -> reference function that updates a PPUState in place like the C kernel."""

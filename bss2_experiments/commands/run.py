@@ -2,7 +2,8 @@
 
 Every experiment is a package ``bss2_experiments.<name>`` with a ``cli`` module that
 imports only argparse at load time and exposes ``SUMMARY`` (one line), ``EXAMPLES``
-(lines for ``bss2 run --help``), ``add_arguments(parser)`` and ``main(args) -> int``;
+(lines for ``bss2 run --help``), optionally ``NAME`` (the command name when it differs
+from the package's), ``add_arguments(parser)`` and ``main(args) -> int``;
 the experiment itself is imported when it runs. The packages are discovered, so adding
 an experiment touches no shared file.
 """
@@ -27,7 +28,8 @@ def experiment_clis() -> dict[str, ModuleType]:
     for info in pkgutil.iter_modules(bss2_experiments.__path__):
         # look for the file: importing a package to ask would load it (pyNN for .pynn)
         if info.ispkg and (Path(info.module_finder.path) / info.name / "cli.py").is_file():
-            found[info.name] = importlib.import_module(f"bss2_experiments.{info.name}.cli")
+            cli = importlib.import_module(f"bss2_experiments.{info.name}.cli")
+            found[getattr(cli, "NAME", info.name)] = cli
     ordered = [n for n in EXPERIMENT_ORDER if n in found] + sorted(n for n in found if n not in EXPERIMENT_ORDER)
     return {name: found[name] for name in ordered}
 
