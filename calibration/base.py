@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from emulator.interface import ChipConfiguration
+from emulator.interface import CAPMEM_MAX_DAC, ChipConfiguration
 
-from .algorithms import BinarySearch, SearchResult
+from .algorithms import BinarySearch, PowerLawSearch, SearchResult
 from .measure import PotentialLine, Probe
 from .targets import CalibrationTargets
 
@@ -36,6 +36,9 @@ class CalibrationState:
     line: PotentialLine | None = None
     references: dict[str, np.ndarray] = field(default_factory=dict)
     """Targets derived during the run (e.g. the median synaptic strength), by quantity."""
+    before: dict[str, np.ndarray] = field(default_factory=dict)
+    """Values at the median parameters (calix' "uncalibrated") measured by the steps
+    themselves (those :func:`calibration.final.measure_final` does not cover)."""
 
     def set_dac(self, name: str, values: np.ndarray) -> None:
         """Store calibrated values of the NeuronConfig field ``name`` and apply them."""
@@ -61,6 +64,9 @@ class Calibration(ABC):
 
     quantity: str = ""
     inverted: bool = False
+    measured: np.ndarray | None = None
+    """Bool mask of the entries :meth:`measure_results` measures (the others give NaN), set
+    by :func:`search_split`; None = all."""
     tolerance: tuple[float, float] = (0.0, 0.0)
     """(absolute, relative) deviation from the target within which an entry succeeds."""
 
@@ -134,3 +140,27 @@ class FieldCalibration(Calibration):
         found = self.run(probe, state, target, **bounds)
         state.store(self.quantity, self.field, found.values, found.results,
                     found.success & self.within_tolerance(found.results, target))
+
+
+def search_split(calibration: Calibration, probe: Probe, state: CalibrationState, target: np.ndarray,
+                 short: np.ndarray) -> SearchResult:
+    """Search the entries with ``short`` targets (MADC) with :class:`PowerLawSearch` and the
+    others (CADC) with the calibration's own algorithm; each search leaves the other
+    group's parameters fixed and unmeasured. Returns the merged result."""
+    parts = []
+    for group, algorithm in ((~short, calibration.algorithm), (short, PowerLawSearch())):
+        if not group.any():
+            continue
+        calibration.measured = group
+        config = calibration.measurement_config(state)
+        fixed = np.where(group, 0, 1)
+        found = algorithm.search(lambda p: calibration.measure_with(probe, config, p), target,
+                                 inverted=calibration.inverted, low=np.where(group, 0, fixed),
+                                 high=np.where(group, CAPMEM_MAX_DAC, fixed))
+        parts.append((group, found))
+    calibration.measured = None
+    values, results, success = (np.zeros(target.shape, np.int64), np.full(target.shape, np.nan),
+                                np.zeros(target.shape, bool))
+    for group, found in parts:
+        values[group], results[group], success[group] = found.values[group], found.results[group], found.success[group]
+    return SearchResult(values, results, success, sum(f.n_measurements for _, f in parts))

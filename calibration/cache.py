@@ -19,7 +19,7 @@ from .result import CalibrationResult
 from .targets import CalibrationTargets
 
 SUFFIX = ".bss2cal"
-ALGORITHM_VERSION = 2
+ALGORITHM_VERSION = 5
 """Part of the cache key: bump it when a measurement or search changes, so results of the
 old procedure are not reused."""
 

@@ -127,3 +127,49 @@ def fit_psp(t_us: np.ndarray, y: np.ndarray, tau_syn_us: np.ndarray, offset: np.
     t = np.asarray(t_us, dtype=float)[None, :, None]
     tau_s = np.asarray(tau_syn_us, dtype=float)[None, None, :]
     return _grid_fit(lambda tau: psp_kernel(t, tau_s, tau), y, w, offset, *tau_m_range_us)
+
+
+def fit_decay_beside(t_us: np.ndarray, y: np.ndarray, tau_known_us: np.ndarray, offset: np.ndarray,
+                     weights: np.ndarray | None = None, tau_range_us: tuple[float, float] = (1.0, 5000.0),
+                     points: int = 120) -> ExponentialFit:
+    """Fit ``y = offset + amplitude exp(-t / tau) + b exp(-t / tau_known)`` per neuron with
+    ``tau_known_us`` (N,) given and ``tau`` free: for every ``tau`` on a log grid of
+    ``points`` values both amplitudes follow from 2 x 2 normal equations (vectorised over
+    the grid and the neurons), the best grid point is refined with a parabola in log(tau).
+    Returns ``tau``, ``amplitude`` (of the free decay) and ``offset``; ``rms`` residual."""
+    y, w = _prepare(y, weights)
+    t = np.asarray(t_us, dtype=float)[:, None]
+    yo = (y - offset[None, :]) * w
+    known = np.exp(-t / np.asarray(tau_known_us, dtype=float)[None, :])
+    s22 = (known * known * w).sum(axis=0)
+    sy2 = (known * yo).sum(axis=0)
+    syy = (yo * (y - offset[None, :])).sum(axis=0)
+    log_grid = np.linspace(np.log(tau_range_us[0]), np.log(tau_range_us[1]), points)
+
+    def solve_chunk(taus):
+        free = np.exp(-t[None] / (taus[:, None, :] if taus.ndim == 2 else taus[:, None, None]))
+        s11 = np.einsum("gkn,kn->gn", free * free, w)
+        s12 = np.einsum("gkn,kn->gn", free * known[None], w)
+        sy1 = np.einsum("gkn,kn->gn", free, yo)
+        det = s11 * s22 - s12 * s12
+        det = np.where(np.abs(det) > 1e-12 * np.maximum(s11 * s22, 1e-300), det, np.inf)
+        a = (sy1 * s22 - sy2 * s12) / det
+        b = (sy2 * s11 - sy1 * s12) / det
+        return syy - a * sy1 - b * sy2, a
+
+    def solve(taus):
+        parts = [solve_chunk(taus[k:k + 8]) for k in range(0, len(taus), 8)]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+    rss, _ = solve(np.exp(log_grid))
+    cols = np.arange(y.shape[1])
+    i = np.clip(np.argmin(np.nan_to_num(rss, nan=np.inf), axis=0), 1, points - 2)
+    r0, r1, r2 = rss[i - 1, cols], rss[i, cols], rss[i + 1, cols]
+    curvature = r0 - 2 * r1 + r2
+    step = log_grid[1] - log_grid[0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shift = np.where(np.isfinite(curvature) & (curvature > 0), 0.5 * (r0 - r2) / curvature, 0.0)
+    tau = np.exp(log_grid[i] + np.clip(shift, -1, 1) * step)
+    rss, amp = solve(tau[None, :])
+    rms = np.sqrt(np.maximum(rss[0], 0) / np.maximum(w.sum(axis=0), 1))
+    return ExponentialFit(tau, amp[0], np.asarray(offset, dtype=float), rms)

@@ -7,15 +7,26 @@ targets) or division (long targets) on where the plain range does not reach. Her
 synaptic input is made as fast as it goes (maximal ``i_bias_tau``) so a burst of
 excitatory events kicks the membrane almost instantly; the CADC trace after a couple of
 microseconds decays with tau_m alone.
+
+Targets below :data:`MADC_BELOW_US` (calix allows 0.5 us) are too fast for the CADC and
+for the synaptic kick (the fastest synaptic current, ~0.3 us, is no longer negligible).
+Those neurons are measured as calix' ``MembraneTimeConstCalibReset`` does: the leak
+potential is placed above the (calibrated) threshold, so the neuron fires regularly, and
+the MADC records the membrane's exponential rise from the reset towards the leak
+potential between spikes; the ~10 rises of a run are averaged and fitted with a free
+asymptote (the leak potential is never reached). Two neurons per run (:mod:`calibration.madc`), searched with
+:class:`~calibration.algorithms.PowerLawSearch`.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from emulator.interface import CAPMEM_MAX_DAC, ChipConfiguration, RowMode
+from emulator.interface import CAPMEM_MAX_DAC, REFRACTORY_CLOCK_MHZ, ChipConfiguration, MADCSource, RowMode, Stimulus
 
+from . import madc
 from .algorithms import NoisyBinarySearch
-from .base import CalibrationState, FieldCalibration
+from .base import CalibrationState, FieldCalibration, search_split
+from .fitting import fit_decay
 from .kick import Kick, decay_time_constant, tail_start_us
 from .measure import Probe, burst, drive_rows, quiet
 
@@ -29,6 +40,21 @@ FAST_DECAY_US = 1.0
 """The fastest synaptic current (maximal bias, ~0.3 us) has died after this."""
 TRIAL_REPEATS = 3
 """Trials per leak dither level and measurement."""
+MADC_BELOW_US = 1.0
+"""Targets below this are measured on the MADC after a reset."""
+MADC_LEAK_ABOVE_THRESHOLD_LSB = 15.0
+"""Reset method: leak potential above the threshold (CADC LSB): a rise from the reset
+(DAC 0) to the threshold takes ~2-3 tau_m."""
+MADC_REFRACTORY_TICKS = 2
+"""Fast-clock ticks (80 ns) of refractoriness: the reset conductance (~30 ns) pulls the
+membrane down, then it is free."""
+MADC_SKIP_US = 0.15
+"""Samples this close to a spike's release or to the next spike are left out of the fit
+(the reset and the threshold comparator settle; on the emulator, its 0.1 us integration
+grid is interpolated there)."""
+MADC_SPIKES = 10
+"""Runs last until the slowest measured neuron has fired about this often (the rises
+between consecutive spikes are averaged)."""
 
 
 def leak_switches(target_us: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -59,11 +85,27 @@ class MembraneTimeConstantCalibration(FieldCalibration):
         config.synapse_dac_bias[:] = CAPMEM_MAX_DAC
         self.kick = Kick([burst(drive_rows(config, RowMode.EXCITATORY, range(ROWS), WEIGHT), 0.0, REPEATS)],
                          repeats=TRIAL_REPEATS)
+        self.short = self.target_us < MADC_BELOW_US
+        self.madc_config = reset_method_config(state)
         return config
 
     def measure_results(self, probe: Probe, config: ChipConfiguration) -> np.ndarray:
-        start = tail_start_us(self.target_us, FAST_DECAY_US, 2.5)
-        return decay_time_constant(probe, config, self.kick, start, start + 4.0 * self.target_us)[0]
+        wanted = np.ones(self.short.shape, bool) if self.measured is None else self.measured
+        out = np.full(self.short.shape, np.nan)
+        long = wanted & ~self.short
+        if long.any():
+            targets = np.where(self.short, np.inf, self.target_us)
+            start = tail_start_us(targets, FAST_DECAY_US, 2.5)
+            out[long] = decay_time_constant(probe, config, self.kick, start,
+                                            start + 4.0 * np.where(self.short, 0.0, self.target_us))[0][long]
+        short = np.flatnonzero(wanted & self.short)
+        if short.size:
+            cfg = self.madc_config.copy()
+            self.configure_parameters(cfg, self.parameters_of(config))
+            duration = MADC_SPIKES * (3.0 * float(self.target_us[short].max()) + 0.1) + 0.5
+            out[short] = madc.per_neuron(probe, cfg, short, MADCSource.MEMBRANE, Stimulus.empty(),
+                                         duration, _rise_after_reset)
+        return out
 
     def uncalibrated(self, config: ChipConfiguration, parameters: np.ndarray) -> np.ndarray:
         """The median leak bias among the neurons sharing a switch setting."""
@@ -73,9 +115,51 @@ class MembraneTimeConstantCalibration(FieldCalibration):
             out[mode == m] = int(np.rint(np.median(parameters[mode == m])))
         return out
 
-    def calibrate(self, probe: Probe, state: CalibrationState, **bounds) -> None:
-        """Choose the leak switches from the targets, then search the leak bias."""
-        multiply, divide = leak_switches(state.targets.per_neuron("tau_m_us"))
+    def calibrate(self, probe: Probe, state: CalibrationState) -> None:
+        """Choose the leak switches from the targets, then search the leak bias (CADC
+        targets by bisection, MADC targets by power-law secant steps)."""
+        target = state.targets.per_neuron("tau_m_us")
+        multiply, divide = leak_switches(target)
         state.set_dac("leak_enable_multiplication", multiply)
         state.set_dac("leak_enable_division", divide)
-        super().calibrate(probe, state, **bounds)
+        found = search_split(self, probe, state, target, target < MADC_BELOW_US)
+        state.store(self.quantity, self.field, found.values, found.results,
+                    found.success & self.within_tolerance(found.results, target))
+
+
+def reset_method_config(state: CalibrationState) -> ChipConfiguration:
+    """Regular firing for the reset method: calibrated threshold, leak above it, reset at
+    DAC 0 with the strongest reset bias, 80 ns refractory time, no inputs."""
+    config = quiet(state.config)
+    n = config.neurons
+    n.threshold_enable[:] = True
+    n.leak_v_leak[:] = state.line.dac_for(state.targets.per_neuron("v_thresh") + MADC_LEAK_ABOVE_THRESHOLD_LSB)
+    n.reset_v_reset[:] = 0
+    n.reset_i_bias[:] = CAPMEM_MAX_DAC
+    n.refractory_period_input_clock[:] = 0
+    n.refractory_period_refractory_time[:] = MADC_REFRACTORY_TICKS
+    n.refractory_period_reset_holdoff[:] = 0
+    return config
+
+
+def _rise_after_reset(time_us, samples, valid, result, pair) -> np.ndarray:
+    """tau (us) of the rise from the reset towards the leak potential, per neuron of
+    ``pair`` (NaN with fewer than two spikes): the rises between consecutive spikes are
+    interpolated onto one time grid from their release, averaged (the membrane noise
+    averages out), and fitted with a free asymptote."""
+    taus = np.full(len(pair), np.nan)
+    release = MADC_REFRACTORY_TICKS / REFRACTORY_CLOCK_MHZ[0] + MADC_SKIP_US
+    step = float(np.median(np.diff(time_us)))
+    for i, neuron in enumerate(pair):
+        spikes = result.spikes.times_of(neuron)
+        if spikes.size < 2:
+            continue
+        length = float(np.min(np.diff(spikes))) - release - MADC_SKIP_US
+        if length <= 4 * step:
+            continue
+        grid = np.arange(0.0, length, step)
+        ok = valid[:, i]
+        rises = [np.interp(start + release + grid, time_us[ok], samples[ok, i]) for start in spikes[:-1]]
+        fit = fit_decay(grid, np.mean(rises, axis=0)[:, None], tau_range_us=(0.03, 30.0))
+        taus[i] = fit.tau[0]
+    return taus

@@ -5,8 +5,9 @@ Order as in calix (Electronic Visions, github electronicvisions/calix,
 synaptic time constants; synaptic input strength; COBA reversal potentials (only with
 COBA targets); threshold; leak potential; membrane
 time constant; reset potential; refractory time; a final refinement of the potentials;
-then the gain of the constant-current source is characterised, and the achieved values
-and spreads are measured.
+then the gain of the constant-current source is characterised; with AdEx targets the
+adaptation and the exponential term follow (they need every other value final); and the
+achieved values and spreads are measured.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from tqdm import tqdm
 
 from emulator.interface import Chip, ChipConfiguration
 
-from . import cadc, coba, offset_current, refractory, synaptic_strength, synaptic_time_constant
+from . import adaptation, cadc, coba, exponential, offset_current, refractory, synaptic_strength, synaptic_time_constant
 from .base import CalibrationState
 from .final import measure_final
 from .leak import LeakPotentialCalibration
@@ -59,6 +60,8 @@ def _steps(probe: Probe, state: CalibrationState):
         ("refractory time", lambda: refractory.calibrate(state)),
         ("refine potentials", lambda: refine(probe, state)),
         ("offset current gain", lambda: offset_current.characterise(probe, state)),
+        ("adaptation", lambda: adaptation.calibrate(probe, state)),
+        ("exponential term", lambda: exponential.calibrate(probe, state)),
     ]
 
 
@@ -82,7 +85,7 @@ def calibrate(chip: Chip, targets: CalibrationTargets | None = None, progress: b
             step()
             bar.update()
         bar.set_postfix_str("final measurements")
-        before = measure_final(probe, state)
+        before = {**state.before, **measure_final(probe, state)}
         bar.update()
     return CalibrationResult(
         chip_identity=chip.identity, targets=targets,

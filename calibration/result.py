@@ -14,8 +14,9 @@ from .targets import CalibrationTargets
 
 SWITCHES_ON = ("threshold_enable", "excitatory_input_enable", "inhibitory_input_enable")
 """Switches a calibrated CUBA neuron has on (as in calix' result): fires and takes input."""
-SWITCHES_OFF = ("excitatory_input_enable_coba_mode", "inhibitory_input_enable_coba_mode")
-"""Off unless the calibration stored them (COBA targets), since ``dac`` is applied after."""
+SWITCHES_OFF = ("excitatory_input_enable_coba_mode", "inhibitory_input_enable_coba_mode",
+                "adaptation_enable", "exponential_enable")
+"""Off unless the calibration stored them (COBA or AdEx targets), since ``dac`` is applied after."""
 
 
 @dataclass
@@ -31,7 +32,9 @@ class CalibrationResult:
     source per DAC LSB, CADC LSB per hardware us; characterised, no target); with COBA
 targets also ``e_rev_exc``/``_inh`` (extrapolated reversal potentials, CADC LSB) and
 ``coba_strength_exc``/``_inh`` (g / C at PSP onset per weight LSB, 1 / hardware us; the
-onset slope is that times ``e_rev - V``). ``success``: quantity -> (512,) bool.
+onset slope is that times ``e_rev - V``); with adaptation targets ``tau_w`` (us),
+``adaptation_a`` (a / C, 1 / us), ``adaptation_b`` (b / C, CADC LSB per us), with
+``v_exp_onset`` the reached onset potential (CADC LSB). ``success``: quantity -> (512,) bool.
     ``before``: quantity -> (512,) float, measured with every neuron at the median
     calibrated parameter (calix' "uncalibrated"). ``std_before``/``std_after``: trimmed
     spread across neurons of ``before`` / ``achieved``.

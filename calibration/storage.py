@@ -45,7 +45,8 @@ SINGLE_ARRAYS = ("cadc_channel_offset", "synapse_dac_bias")
 DAC_FIELDS = set(NeuronConfig.analog_fields()) | {
     "leak_enable_multiplication", "leak_enable_division", "refractory_period_refractory_time",
     "refractory_period_input_clock", "refractory_period_reset_holdoff",
-    "excitatory_input_enable_coba_mode", "inhibitory_input_enable_coba_mode"}
+    "excitatory_input_enable_coba_mode", "inhibitory_input_enable_coba_mode",
+    "adaptation_enable", "adaptation_invert_a", "adaptation_invert_b", "exponential_enable"}
 
 
 def _payload(result: CalibrationResult) -> bytes:

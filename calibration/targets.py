@@ -2,10 +2,11 @@
 
 Defaults and allowed ranges follow calix' ``NeuronCalibTarget`` and ``check_target``
 (Electronic Visions, github electronicvisions/calix, ``ccalix/neuron_calib_target.cpp``,
-``spiking/neuron.py``), the defaults pynn_brainscales' ``CalibHXNeuronCuba`` uses. Two
-ranges are narrower than calix': tau_m from 1 us (calix 0.5) and tau_syn from 2 us (calix
-0.3), because both are measured here on CADC traces of the membrane (0.54 us per sample)
-rather than on MADC traces.
+``spiking/neuron.py``), the defaults pynn_brainscales' ``CalibHXNeuronCuba`` uses, with
+calix' ranges: tau_m from 0.5 us and tau_syn from 0.3 us (below 1 us and 2 us they are
+measured on MADC traces, above on CADC traces).
+The AdEx targets (``tau_w_us``, ``adaptation_a``, ``adaptation_b``; ``v_exp_onset``) are
+optional too (:mod:`calibration.adaptation`, :mod:`calibration.exponential`).
 The COBA reversal potentials ``e_rev_exc`` / ``e_rev_inh`` are optional (``None``: the
 inputs stay current-based); given, both synaptic inputs run conductance-based. They may
 lie beyond the CADC's 8-bit range (pynn_brainscales' ``CalibHXNeuronCoba`` uses 300 and
@@ -30,6 +31,7 @@ from emulator.interface import CAPMEM_MAX_DAC, N_NEURONS, N_QUADRANTS, REFRACTOR
 from .errors import TargetError
 
 Target = float | np.ndarray
+ADEX_TARGETS = ("tau_w_us", "adaptation_a", "adaptation_b", "v_exp_onset")
 
 
 def _target(default: float | None, low: float, high: float, unit: str, doc: str, shape: int = N_NEURONS):
@@ -43,9 +45,9 @@ class CalibrationTargets:
     v_rest: Target = _target(80.0, 50.0, 160.0, "CADC LSB", "leak (resting) potential")
     v_reset: Target = _target(70.0, 50.0, 160.0, "CADC LSB", "reset potential")
     v_thresh: Target = _target(125.0, 50.0, 220.0, "CADC LSB", "spike threshold")
-    tau_m_us: Target = _target(10.0, 1.0, 60.0, "us", "membrane time constant")
-    tau_syn_exc_us: Target = _target(10.0, 2.0, 30.0, "us", "excitatory synaptic time constant")
-    tau_syn_inh_us: Target = _target(10.0, 2.0, 30.0, "us", "inhibitory synaptic time constant")
+    tau_m_us: Target = _target(10.0, 0.5, 60.0, "us", "membrane time constant")
+    tau_syn_exc_us: Target = _target(10.0, 0.3, 30.0, "us", "excitatory synaptic time constant")
+    tau_syn_inh_us: Target = _target(10.0, 0.3, 30.0, "us", "inhibitory synaptic time constant")
     tau_refrac_us: Target = _target(2.0, 1.0 / REFRACTORY_CLOCK_MHZ[0], 255.0 / REFRACTORY_CLOCK_MHZ[1],
                                     "us", "refractory time")
     i_synin_gm_exc: Target = _target(500.0, 30.0, 800.0, "CapMem DAC",
@@ -58,6 +60,15 @@ class CalibrationTargets:
                                        "excitatory COBA reversal potential; None = CUBA")
     e_rev_inh: Target | None = _target(None, 0.0, 400.0, "CADC LSB",
                                        "inhibitory COBA reversal potential; None = CUBA")
+    tau_w_us: Target | None = _target(None, 10.0, 300.0, "us",
+                                      "adaptation time constant; None = no adaptation")
+    adaptation_a: Target | None = _target(None, 0.0, 0.5, "1/us",
+                                          "subthreshold adaptation a / C_m (with tau_w_us)")
+    adaptation_b: Target | None = _target(None, 0.0, 5.0, "CADC LSB/us",
+                                          "spike-triggered adaptation b / C_m, the jump of dV/dt (with tau_w_us)")
+    v_exp_onset: Target | None = _target(None, 50.0, 220.0, "CADC LSB",
+                                         "exponential term: V_T - Delta_T, the resting potential above which "
+                                         "the neuron fires without input; None = no exponential term")
 
     @classmethod
     def names(cls) -> list[str]:
@@ -67,6 +78,11 @@ class CalibrationTargets:
     def optional_names(cls) -> list[str]:
         """Targets whose default is ``None`` (the COBA reversal potentials)."""
         return [f.name for f in dataclasses.fields(cls) if f.default is None]
+
+    @property
+    def adaptation(self) -> bool:
+        """True when the adaptation current is to be calibrated (tau_w, a, b given)."""
+        return self.tau_w_us is not None
 
     @property
     def coba(self) -> bool:
@@ -83,6 +99,8 @@ class CalibrationTargets:
         """Check shapes and ranges; raise :class:`TargetError` naming the allowed range."""
         if (self.e_rev_exc is None) != (self.e_rev_inh is None):
             raise TargetError("give both COBA reversal potentials e_rev_exc and e_rev_inh, or neither (CUBA)")
+        if len({self.tau_w_us is None, self.adaptation_a is None, self.adaptation_b is None}) > 1:
+            raise TargetError("give all adaptation targets tau_w_us, adaptation_a and adaptation_b, or none")
         for f in dataclasses.fields(self):
             if getattr(self, f.name) is None:
                 continue
@@ -138,8 +156,11 @@ class CalibrationTargets:
         return cls.from_dict(data)
 
     def key(self) -> str:
-        """sha256 of the canonical JSON form: equal targets give equal keys."""
-        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        """sha256 of the canonical JSON form: equal targets give equal keys. The AdEx
+        targets enter only when given, so calibrations saved before they existed keep
+        their ids."""
+        data = {k: v for k, v in self.to_dict().items() if not (k in ADEX_TARGETS and v is None)}
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 
     def __eq__(self, other: object) -> bool:

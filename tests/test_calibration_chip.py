@@ -300,7 +300,7 @@ def test_cli_rejects_out_of_range_targets(tmp_path, capsys):
     path = tmp_path / "t.json"
     path.write_text(json.dumps({"tau_m_us": 500}))
     assert main(["calibrate", "--targets", str(path)]) == 2
-    assert "tau_m_us in 1..60 us" in capsys.readouterr().err
+    assert "tau_m_us in 0.5..60 us" in capsys.readouterr().err
 
 
 @pytest.mark.slow

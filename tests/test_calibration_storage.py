@@ -87,6 +87,35 @@ def test_coba_round_trip_and_apply_switches_coba_on(tmp_path):
     config.validate()
 
 
+def test_adex_round_trip_and_apply_switches_adaptation_on(tmp_path):
+    result = make_result()
+    assert not result.apply().neurons.adaptation_enable.any()
+    result.targets = CalibrationTargets(tau_w_us=144.0, adaptation_a=0.014, adaptation_b=0.86, v_exp_onset=118.0)
+    for name in ("adaptation_enable", "exponential_enable"):
+        result.dac[name] = np.ones(512, int)
+    for name in ("adaptation_invert_a", "adaptation_invert_b"):
+        result.dac[name] = np.zeros(512, int)
+    result.dac["adaptation_i_bias_tau"] = np.full(512, 21)
+    result.achieved["tau_w"] = np.full(512, 143.2)
+    result.before["tau_w"] = np.full(512, 144.0) + np.linspace(-30, 30, 512)
+    back = CalibrationResult.load(result.save(tmp_path / "adex.bss2cal"), chip_identity="emulator:42")
+    assert back.targets == result.targets and back.targets.adaptation
+    assert back.std_before["tau_w"] > 10 and back.std_after["tau_w"] < 1e-9
+    config = back.apply()
+    assert config.neurons.adaptation_enable.all() and config.neurons.exponential_enable.all()
+    assert (config.neurons.adaptation_i_bias_tau == 21).all()
+    config.validate()
+
+
+def test_targets_without_adex_keep_their_key():
+    """Files saved before the AdEx targets existed keep their calibration ids."""
+    import hashlib
+    old_form = {k: v for k, v in CalibrationTargets().to_dict().items()
+                if k not in ("tau_w_us", "adaptation_a", "adaptation_b", "v_exp_onset")}
+    text = json.dumps(old_form, sort_keys=True, separators=(",", ":"))
+    assert CalibrationTargets().key() == hashlib.sha256(text.encode()).hexdigest()
+
+
 def test_refuses_another_chips_file(tmp_path):
     path = make_result("emulator:42").save(tmp_path / "c.bss2cal")
     with pytest.raises(ChipMismatchError, match="belongs to chip 'emulator:42', not 'emulator:7'"):

@@ -20,9 +20,9 @@ def test_defaults_are_calix_cuba_defaults():
     ("v_rest", 170.0, "50..160 CADC LSB"),
     ("v_reset", 20.0, "50..160 CADC LSB"),
     ("v_thresh", 230.0, "50..220 CADC LSB"),
-    ("tau_m_us", 100.0, "1..60 us"),
-    ("tau_syn_exc_us", 0.1, "2..30 us"),
-    ("tau_syn_inh_us", 31.0, "2..30 us"),
+    ("tau_m_us", 100.0, "0.5..60 us"),
+    ("tau_syn_exc_us", 0.1, "0.3..30 us"),
+    ("tau_syn_inh_us", 31.0, "0.3..30 us"),
     ("tau_refrac_us", 40.0, "0.04..31.875 us"),
     ("i_synin_gm_exc", 900.0, "30..800 CapMem DAC"),
     ("synapse_dac_bias", 2000.0, "0..1022 CapMem DAC"),
@@ -64,7 +64,8 @@ def test_json_round_trip_and_unknown_names(tmp_path):
 
 
 def test_coba_targets_optional_in_pairs_and_ranged():
-    assert not CalibrationTargets().coba and CalibrationTargets.optional_names() == ["e_rev_exc", "e_rev_inh"]
+    assert not CalibrationTargets().coba and CalibrationTargets.optional_names() == [
+        "e_rev_exc", "e_rev_inh", "tau_w_us", "adaptation_a", "adaptation_b", "v_exp_onset"]
     t = CalibrationTargets(e_rev_exc=300.0, e_rev_inh=30.0).validate()
     assert t.coba and t.per_neuron("e_rev_exc").shape == (512,)
     with pytest.raises(TargetError, match="both COBA reversal potentials"):
@@ -82,3 +83,14 @@ def test_coba_targets_json_round_trip(tmp_path):
         back = CalibrationTargets.from_json_file(path)
         assert back == t and back.key() == t.key() and back.coba == t.coba
     assert CalibrationTargets().key() != CalibrationTargets(e_rev_exc=300.0, e_rev_inh=30.0).key()
+
+
+def test_adaptation_targets_all_or_none_and_ranged():
+    t = CalibrationTargets(tau_w_us=144.0, adaptation_a=0.014, adaptation_b=0.86, v_exp_onset=119.0).validate()
+    assert t.adaptation and not CalibrationTargets().adaptation
+    with pytest.raises(TargetError, match="all adaptation targets tau_w_us, adaptation_a and adaptation_b"):
+        CalibrationTargets(tau_w_us=144.0).validate()
+    with pytest.raises(TargetError, match="tau_w_us = 5.*10..300 us"):
+        CalibrationTargets(tau_w_us=5.0, adaptation_a=0.0, adaptation_b=0.0).validate()
+    with pytest.raises(TargetError, match="v_exp_onset = 240.*50..220 CADC LSB"):
+        CalibrationTargets(v_exp_onset=240.0).validate()

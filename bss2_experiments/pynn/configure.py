@@ -45,12 +45,6 @@ def compile_network(state) -> Compiled:
     pops = state.populations
     neuron_pops = [p for p in pops if p.celltype.hardware != "source"]
     source_pops = [p for p in pops if p.celltype.hardware == "source"]
-    for p in neuron_pops:
-        if p.celltype.hardware == "coba":
-            raise NotImplementedError(
-                f"{type(p.celltype).__name__} ({p.label}) needs adaptation and exponential-term targets, which "
-                f"calibration.CalibrationTargets does not have. Use IF_cond_exp or CalibHXNeuronCoba, or HXNeuron "
-                f"with adaptation_* / exponential_* set by hand")
     neuron_offset = dict(zip(neuron_pops, np.cumsum([0] + [p.size for p in neuron_pops])[:-1].tolist()))
     source_offset = dict(zip(source_pops, np.cumsum([0] + [p.size for p in source_pops])[:-1].tolist()))
     n_neurons = sum(p.size for p in neuron_pops)
@@ -77,7 +71,7 @@ def _neuron_configuration(state, neuron_pops, offset, placement):
     result = None
     if calibrated_pops:
         per_pop = [_targets_of(state, p) for p in calibrated_pops]
-        values = {name: _joined(calibrated_pops, [t[name] for t in per_pop]) for name in calibrated.TARGET_FIELDS}
+        values = {name: _joined(calibrated_pops, [t[name] for t in per_pop], name) for name in calibrated.TARGET_FIELDS}
         chips = [placement[offset[p]:offset[p] + p.size] for p in calibrated_pops]
         targets = calibrated.targets_array(values, np.concatenate(chips), _PYNN_NAMES)
         result = calibrated.calibration_for(state, targets)
@@ -96,19 +90,23 @@ def _neuron_configuration(state, neuron_pops, offset, placement):
         if "i_offset_slope" in p.celltype.get_native_names():
             _set_offset_current(n, chip, p.native_array("i_offset_slope"), result, p.label)
     n.event_output_enable[placement] = True
+    unplaced = np.setdiff1d(np.arange(n.adaptation_enable.size), placement)
+    n.adaptation_enable[unplaced] = False
+    n.exponential_enable[unplaced] = False
     return config, result
 
 
-def _joined(pops, parts):
+def _joined(pops, parts, name):
     """One target over the neurons of ``pops`` from each population's value (scalar or
-    array); ``None`` if no population has it (a COBA target in a CUBA network)."""
+    array); ``None`` if no population has it (a COBA or AdEx target in a CUBA LIF network)."""
     if all(v is None for v in parts):
         return None
     if any(v is None for v in parts):
-        cuba = [p.label for p, v in zip(pops, parts) if v is None]
+        without = [p.label for p, v in zip(pops, parts) if v is None]
+        kind = "COBA" if name.startswith("e_rev") else "AdEx (adaptation, exponential term)"
         raise NotImplementedError(
-            f"populations {cuba} are current-based while others are conductance-based; the calibration sets "
-            f"COBA for all neurons of a chip or for none. Run them in separate runs, or use one kind of cell")
+            f"populations {without} have no target {name} while others have: the calibration sets {kind} for "
+            f"all neurons of a chip or for none. Run them in separate runs, or use one kind of cell")
     return np.concatenate([np.broadcast_to(v, (p.size,)) for p, v in zip(pops, parts)])
 
 

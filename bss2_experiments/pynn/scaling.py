@@ -24,6 +24,10 @@ ms, nA, nF) and the chip (CADC LSB, hardware us, integer weights, CapMem DAC):
   Reversal potentials scale like every potential: PyNN's defaults e_rev_E = 0 mV and
   e_rev_I = -70 mV become 275 and 65 CADC LSB (the calibration allows 0..400 LSB, i.e.
   -91.7 .. 41.7 mV).
+* **AdEx** (EIF_cond_exp_isfa_ista): ``a`` (nS) is a conductance, ``a / cm`` per ms ->
+  per hardware us (:func:`rate_per_us`); ``b`` (nA) is a current jump, ``b / cm`` ->
+  CADC LSB per us (:func:`slope_cadc_per_us`); ``tau_w`` is a time constant;
+  ``v_thresh - delta_T`` (the potential where firing sets in) is a potential.
 * **Readout**: CADC samples are already in CADC LSB (the calibration sets channel
   offsets); MADC samples are converted with the readout chain's design values below.
 """
@@ -83,6 +87,11 @@ def slope_cadc_per_us(current_na, cm_nf):
 def rate_per_us(conductance_us, cm_nf):
     """A conductance (uS) on a capacitance (nF) -> relaxation rate in 1 / hardware us."""
     return (conductance_us / cm_nf) / US_PER_MS
+
+
+def conductance_us(rate, cm_nf):
+    """Inverse of :func:`rate_per_us`: 1 / hardware us at ``cm_nf`` -> uS."""
+    return rate * US_PER_MS * cm_nf
 
 
 def current_na(slope, cm_nf):

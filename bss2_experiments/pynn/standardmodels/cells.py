@@ -14,9 +14,12 @@ Every neuron type says how it reaches the chip through ``hardware``:
   :class:`IF_cond_exp` and :class:`CalibHXNeuronCoba` add the COBA reversal potentials
   ``e_rev_exc`` / ``e_rev_inh`` (CADC LSB); IF_cond_exp's weights are uS and are converted
   with the calibrated conductance per weight LSB.
-* ``"coba"``: :class:`EIF_cond_exp_isfa_ista`. It translates, but running it needs
-  adaptation and exponential-term targets that :mod:`calibration` does not offer (clear
-  error at run()).
+  :class:`EIF_cond_exp_isfa_ista` (AdEx) adds the adaptation targets ``tau_w_us``,
+  ``adaptation_a`` (a / cm, 1 / us) and ``adaptation_b`` (b / cm as a jump of dV/dt, CADC
+  LSB per us) and the exponential term's onset ``v_exp_onset`` = v_thresh - delta_T (CADC
+  LSB); ``v_spike`` becomes the threshold comparator's target ``v_thresh``. The chip's
+  slope factor Delta_T is its own (~1.4 mV biological on the emulator): the calibration
+  keeps the rheobase potential v_thresh - delta_T (:mod:`calibration.exponential`).
 """
 from __future__ import annotations
 
@@ -92,13 +95,28 @@ class IF_cond_exp(cells.IF_cond_exp):
 
 
 class EIF_cond_exp_isfa_ista(cells.EIF_cond_exp_isfa_ista):
-    __doc__ = cells.EIF_cond_exp_isfa_ista.__doc__
+    __doc__ = cells.EIF_cond_exp_isfa_ista.__doc__ + """
+    On BrainScaleS-2: the calibrated AdEx circuit with conductance-based synapses. Potentials,
+    time constants and weights (uS) scale as for :class:`IF_cond_exp`; ``a`` (nS) becomes
+    the rate a / cm, ``b`` (nA) the jump of dV/dt b / cm (:mod:`bss2_experiments.pynn.scaling`);
+    ``v_spike`` is the threshold comparator. The chip's exponential slope is fixed per
+    neuron (~1.4 mV biological at 3 CADC LSB per mV): ``v_thresh - delta_T``, the
+    potential where firing sets in, is what is calibrated, so the rheobase matches.
+    """
     translations = build_translations(
         *(t for t in _LIF_TRANSLATIONS if t[0] != "v_thresh"),
-        _mv("v_thresh", "v_exp"), _mv("v_spike", "v_thresh"), _mv("e_rev_E", "e_rev_E"),
-        _mv("e_rev_I", "e_rev_I"), ("a", "a_ns"), ("b", "b_na"), ("delta_T", "delta_T_mv"),
-        _ms("tau_w", "tau_w_us"))
-    hardware = "coba"
+        _mv("v_spike", "v_thresh"), _mv("e_rev_E", "e_rev_exc"), _mv("e_rev_I", "e_rev_inh"),
+        _ms("tau_w", "tau_w_us"), ("delta_T", "delta_T_mv"),
+        ("v_thresh", "v_exp_onset",
+         lambda **p: scaling.mv_to_cadc(p["v_thresh"] - p["delta_T"]),
+         lambda **p: scaling.cadc_to_mv(p["v_exp_onset"]) + p["delta_T_mv"]),
+        ("a", "adaptation_a",
+         lambda **p: scaling.rate_per_us(p["a"] * 1e-3, p["cm"]),
+         lambda **p: scaling.conductance_us(p["adaptation_a"], p["cm_nf"]) * 1e3),
+        ("b", "adaptation_b",
+         lambda **p: scaling.slope_cadc_per_us(p["b"], p["cm"]),
+         lambda **p: scaling.current_na(p["adaptation_b"], p["cm_nf"])))
+    hardware = "calibrated"
     weight_units = "uS"
     recordable = ["spikes", "v"]
 
