@@ -1,0 +1,221 @@
+/* Insect world kernel (see insect_world.h). */
+#include "kernels/insect_world.h"
+#include "ppu/fxv.h"
+#include "ppu/mailbox.h"
+#include "ppu/random.h"
+#include "ppu/rate.h"
+#include "ppu/spikes.h"
+#include "ppu/synram.h"
+#include "ppu/time.h"
+
+#define ANGLE_QUARTER 16384u
+#define TURN_LIMIT 16384
+#define ONE_Q14 16384
+#define IRWIN_HALL_MEAN 131070   /* 4 x 65535 / 2 */
+#define IRWIN_HALL_SD 37837      /* 65536 x sqrt(4 / 12) */
+/* one hal_send_spike: the omnibus access plus three 16-bit queue accesses (hal/spikes.c) */
+#define CYC_EVENT (CYC_OMNIBUS + 6u * CYC_SRAM)
+
+/* sin(k pi / 128), k = 0..64, Q14 */
+static const int16_t quarter_sine[65] = {
+    0, 402, 804, 1205, 1606, 2006, 2404, 2801, 3196, 3590, 3981, 4370, 4756, 5139, 5520, 5897, 6270,
+    6639, 7005, 7366, 7723, 8076, 8423, 8765, 9102, 9434, 9760, 10080, 10394, 10702, 11003, 11297,
+    11585, 11866, 12140, 12406, 12665, 12916, 13160, 13395, 13623, 13842, 14053, 14256, 14449, 14635,
+    14811, 14978, 15137, 15286, 15426, 15557, 15679, 15791, 15893, 15986, 16069, 16143, 16207, 16261,
+    16305, 16340, 16364, 16379, 16384};
+
+/* sin of a binary angle (65536 = 2 pi), Q14, linear interpolation in the quarter table. */
+static int32_t sine_q14(uint16_t angle)
+{
+    unsigned quadrant = angle >> 14;
+    uint32_t p = angle & (ANGLE_QUARTER - 1u);
+    uint32_t i, f;
+    int32_t s;
+    if (quadrant & 1u)
+        p = ANGLE_QUARTER - p;
+    i = p >> 8;
+    f = p & 255u;
+    s = quarter_sine[i];
+    if (i < 64u)
+        s += fxs_shr((quarter_sine[i + 1u] - quarter_sine[i]) * (int32_t)f, 8);
+    time_charge(12);
+    return quadrant >= 2u ? -s : s;
+}
+
+static int32_t cosine_q14(uint16_t angle)
+{
+    return sine_q14((uint16_t)(angle + ANGLE_QUARTER));
+}
+
+static int32_t as_i32(uint32_t u)
+{
+    return u <= 0x7FFFFFFFu ? (int32_t)u : -(int32_t)(~u) - 1;
+}
+
+static int32_t clip32(int32_t x, int32_t low, int32_t high)
+{
+    return x < low ? low : (x > high ? high : x);
+}
+
+static unsigned send(uint16_t label, int32_t count)
+{
+    int32_t i;
+    for (i = 0; i < count; ++i)
+        hal_send_spike(label);
+    return count > 0 ? (unsigned)count : 0u;
+}
+
+/* Round(scale * x / 2^shift), x >= 0, clipped to 0..scale. */
+static int32_t events_for(uint8_t scale, int32_t x, unsigned shift, int32_t one)
+{
+    x = clip32(x, 0, one);
+    return fxs_shr(scale * x + (1 << (shift - 1u)), shift);
+}
+
+static void update_memory(const fxv8_t counts[2])
+{
+    int32_t a[INSECT_WORLD_N_COLUMNS];
+    int32_t side_sum[2] = {0, 0};
+    int32_t gain = mailbox_u16(INSECT_WORLD_MB_MEMORY_GAIN);
+    uint8_t row = mailbox_u8(INSECT_WORLD_MB_MEMORY_ROW);
+    int32_t amplitude = mailbox_u16(INSECT_WORLD_MB_MEMORY_DITHER);
+    fxv8_t w[2];
+    unsigned i;
+    for (i = 0; i < INSECT_WORLD_N_COLUMNS; ++i) {
+        uint8_t col = mailbox_u8((uint16_t)(INSECT_WORLD_MB_CPU4_COLUMNS + i));
+        a[i] = 8 * (int32_t)fxv_u8(counts[col >> 7].e[col & 127u])
+               - mailbox_i16((uint16_t)(INSECT_WORLD_MB_CPU4_OFFSET + 2u * i));
+        side_sum[i >> 3] += a[i];
+    }
+    synram_load_weights(&w[0], row, 0);
+    synram_load_weights(&w[1], row, 1);
+    for (i = 0; i < INSECT_WORLD_N_COLUMNS; ++i) {
+        uint16_t at = (uint16_t)(INSECT_WORLD_MB_MEMORY + 2u * i);
+        uint8_t col = mailbox_u8((uint16_t)(INSECT_WORLD_MB_MEMORY_COLUMNS + i));
+        int32_t m = mailbox_i16(at) + fxs_shr(gain * (8 * a[i] - side_sum[i >> 3]), 6);
+        m = fxs_clip16(m);
+        mailbox_set_i16(at, (int16_t)m);
+        {   /* dithered rounding to 6 bits: the CPU4 read-out stays linear below one weight step */
+            int32_t dither = fxs_shr((int32_t)(random_next() >> 16) * 2 * amplitude, 16) - amplitude;
+            w[col >> 7].e[col & 127u] = (int8_t)(clip32(m + 32768 + dither, 0, 65535) >> 10);
+        }
+    }
+    synram_store_weights(&w[0], row, 0);
+    synram_store_weights(&w[1], row, 1);
+    time_charge(16 * 12);
+}
+
+static int32_t motor(const fxv8_t counts[2])
+{
+    int32_t diff = 0;
+    unsigned j;
+    for (j = 0; j < INSECT_WORLD_N_COLUMNS; ++j) {
+        uint8_t col = mailbox_u8((uint16_t)(INSECT_WORLD_MB_CPU1_COLUMNS + j));
+        int32_t n = fxv_u8(counts[col >> 7].e[col & 127u]);
+        diff += j < 8u ? n : -n;
+    }
+    time_charge(16 * 4);
+    return diff;
+}
+
+static int32_t outbound_turn(void)
+{
+    int32_t sum = 0, noise, turn;
+    unsigned k;
+    for (k = 0; k < 4u; ++k)
+        sum += (int32_t)(random_next() >> 16);
+    noise = (sum - IRWIN_HALL_MEAN) * (int32_t)mailbox_u16(INSECT_WORLD_MB_TURN_SD) / IRWIN_HALL_SD;
+    turn = mailbox_i16(INSECT_WORLD_MB_TURN_BIAS) + noise + fxs_shr(as_i32(mailbox_u32(INSECT_WORLD_MB_TURN)) * (int32_t)mailbox_u16(INSECT_WORLD_MB_TURN_MEMORY), 16);
+    mailbox_set_u32(INSECT_WORLD_MB_TURN, (uint32_t)turn);
+    time_charge(16);
+    return turn;
+}
+
+static void send_senses(uint16_t heading, int32_t vx, int32_t vy)
+{
+    uint8_t compass = mailbox_u8(INSECT_WORLD_MB_COMPASS_EVENTS);
+    uint8_t flow = mailbox_u8(INSECT_WORLD_MB_FLOW_EVENTS);
+    uint8_t memory = mailbox_u8(INSECT_WORLD_MB_MEMORY_EVENTS);
+    unsigned budget = INSECT_WORLD_N_COMPASS * compass + 2u * flow + memory;
+    unsigned sent = 0, i, side;
+    for (i = 0; i < INSECT_WORLD_N_COMPASS; ++i) {
+        uint16_t pref = (uint16_t)((i & 7u) << 13);
+        int32_t n = events_for(compass, cosine_q14((uint16_t)(heading - pref)), 14, ONE_Q14);
+        sent += send(mailbox_u16((uint16_t)(INSECT_WORLD_MB_COMPASS_LABELS + 2u * i)), n);
+    }
+    for (side = 0; side < 2u; ++side) {
+        /* left axis at heading + 45 deg, right at heading - 45 deg */
+        uint16_t axis = (uint16_t)(side == 0u ? heading + 8192u : heading - 8192u);
+        int32_t f = fxs_shr(sine_q14(axis) * fxs_shr(vx, 2) + cosine_q14(axis) * fxs_shr(vy, 2), 12);  /* Q16 */
+        int32_t n = events_for(flow, f, 16, 65536);
+        sent += send(mailbox_u16((uint16_t)(INSECT_WORLD_MB_FLOW_LABELS + 2u * side)), n);
+    }
+    sent += send(mailbox_u16(INSECT_WORLD_MB_MEMORY_LABEL), memory);
+    time_charge(CYC_EVENT * (budget - sent));   /* fixed-length call */
+}
+
+void kernel_insect_world(void)
+{
+    fxv8_t counts[2];
+    uint16_t step = mailbox_u16(INSECT_WORLD_MB_STEP);
+    uint16_t outbound = mailbox_u16(INSECT_WORLD_MB_OUTBOUND_STEPS);
+    uint32_t total = (uint32_t)outbound + mailbox_u16(INSECT_WORLD_MB_HOMING_STEPS);
+    uint16_t heading = mailbox_u16(INSECT_WORLD_MB_HEADING);
+    uint8_t every = mailbox_u8(INSECT_WORLD_MB_SAMPLE_EVERY);
+    int32_t turn, vx, vy, x, y, acc, drag;
+    if (step >= total)
+        return;
+    rate_read(counts);
+    update_memory(counts);
+    {
+        int32_t diff = clip32(motor(counts), -32768, 32767);
+        mailbox_set_i16(INSECT_WORLD_MB_MOTOR, (int16_t)diff);
+        if (step < outbound)
+            turn = outbound_turn();
+        else
+            turn = clip32(fxs_shr((8 * diff - mailbox_i16(INSECT_WORLD_MB_MOTOR_OFFSET))
+                                  * (int32_t)mailbox_u16(INSECT_WORLD_MB_TURN_GAIN), 3), -TURN_LIMIT, TURN_LIMIT);
+    }
+    heading = (uint16_t)(heading + (uint16_t)(uint32_t)turn);
+    acc = mailbox_u16(INSECT_WORLD_MB_ACCELERATION);
+    drag = mailbox_u16(INSECT_WORLD_MB_DRAG);
+    vx = as_i32(mailbox_u32(INSECT_WORLD_MB_VELOCITY)) + fxs_shr(acc * sine_q14(heading), 14);
+    vy = as_i32(mailbox_u32(INSECT_WORLD_MB_VELOCITY + 4u)) + fxs_shr(acc * cosine_q14(heading), 14);
+    vx -= fxs_shr(vx * drag, 16);
+    vy -= fxs_shr(vy * drag, 16);
+    x = as_i32(mailbox_u32(INSECT_WORLD_MB_POSITION)) + vx;
+    y = as_i32(mailbox_u32(INSECT_WORLD_MB_POSITION + 4u)) + vy;
+    mailbox_set_u16(INSECT_WORLD_MB_HEADING, heading);
+    mailbox_set_u32(INSECT_WORLD_MB_VELOCITY, (uint32_t)vx);
+    mailbox_set_u32(INSECT_WORLD_MB_VELOCITY + 4u, (uint32_t)vy);
+    mailbox_set_u32(INSECT_WORLD_MB_POSITION, (uint32_t)x);
+    mailbox_set_u32(INSECT_WORLD_MB_POSITION + 4u, (uint32_t)y);
+    {
+        int32_t xq = clip32(fxs_shr(x, 12), -32767, 32767), yq = clip32(fxs_shr(y, 12), -32767, 32767);
+        if (step >= outbound) {
+            uint32_t d2 = (uint32_t)(xq * xq) + (uint32_t)(yq * yq);
+            if (d2 < mailbox_u32(INSECT_WORLD_MB_CLOSEST)) {
+                mailbox_set_u32(INSECT_WORLD_MB_CLOSEST, d2);
+                mailbox_set_u16(INSECT_WORLD_MB_CLOSEST_STEP, step);
+            } else {
+                time_charge(6u * CYC_SRAM);   /* same length either way */
+            }
+        }
+        if (every > 0u && (step + 1u) % every == 0u) {
+            uint16_t k = (uint16_t)(step / every);
+            if (k < INSECT_WORLD_MAX_SAMPLES) {
+                mailbox_set_i16((uint16_t)(INSECT_WORLD_MB_SAMPLE_X + 2u * k), (int16_t)xq);
+                mailbox_set_i16((uint16_t)(INSECT_WORLD_MB_SAMPLE_Y + 2u * k), (int16_t)yq);
+                mailbox_set_u16((uint16_t)(INSECT_WORLD_MB_SAMPLE_HEADING + 2u * k), heading);
+            } else {
+                time_charge(6u * CYC_SRAM);
+            }
+        } else {
+            time_charge(6u * CYC_SRAM);   /* every call pays for a sample */
+        }
+    }
+    mailbox_set_u16(INSECT_WORLD_MB_STEP, (uint16_t)(step + 1u));
+    time_charge(60);
+    send_senses(heading, vx, vy);
+    rate_reset();
+}

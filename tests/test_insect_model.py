@@ -1,0 +1,101 @@
+"""Rate-based reference (it homes; the memory holds the home vector), CMA-ES on it,
+bad parameters, and the spiking network on the emulated chip (heading decoding from TB1)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bss2_experiments.insect import anatomy, chip, rate, tuning, world
+from bss2_experiments.insect.experiment import InsectConfig
+
+
+def test_rate_model_homes_like_stone_et_al():
+    j = rate.run_journeys(rate.Gains(), 50, 1000, 1000, seed=3)
+    assert j.turning_distance().mean() > 150            # routes lead far out
+    assert j.success().mean() >= 0.9                     # within the 20-step home range
+    assert np.median(j.closest_approach()) < 10
+
+
+def test_memory_integrates_a_straight_route_to_the_home_vector():
+    for heading in (0.3, 2.0, -2.5):
+        model = rate.RateModel(rate.Gains(), 1, np.random.default_rng(0), noise=0.0)
+        h, v = np.array([heading]), np.zeros((1, 2))
+        for _ in range(150):
+            model.step(h, v)
+            h, v = world.body_step(h, v, np.zeros(1))
+        angle, amplitude = model.home_vector()
+        # the decoded vector points along the outbound heading (the nest lies opposite)
+        assert abs(world.wrap(angle[0] - heading)) < 0.25   # 8 columns, rectified integrand
+        assert amplitude[0] > 0.5
+
+
+def test_cma_es_improves_bad_gains_on_the_rate_model():
+    bad = rate.Gains(memory_gain=0.1, turn_gain=0.05)
+    start = tuning.loss(bad, "rate", 10, 300, 300, seed=0)
+    result = tuning.tune(bad, generations=4, population=6, journeys=10, outbound_steps=300, homing_steps=300,
+                         model="rate", seed=0, sigma=0.3)
+    assert result.history.shape == (4, 2) and result.evaluations == 24
+    assert result.best_loss < 0.5 * start
+
+
+def test_bad_parameters_give_clear_errors():
+    with pytest.raises(ValueError, match="turn_gain"):
+        rate.Gains(turn_gain=50.0)
+    with pytest.raises(ValueError, match="n_journeys"):
+        rate.run_journeys(rate.Gains(), 0, 10, 10)
+    with pytest.raises(ValueError, match="journeys"):
+        InsectConfig(journeys=0)
+    with pytest.raises(ValueError, match="65535"):
+        chip.run_journeys(rate.Gains(), 1, 60000, 6000)
+    with pytest.raises(ValueError, match="queue"):
+        chip.run_journeys(rate.Gains(memory_weight=3.0), 1, 10, 10, settings=chip.ChipSettings(compass_events=14))
+    with pytest.raises(ValueError, match="do not fit"):
+        anatomy.to_6bit(np.array([0.001, 1.0]), 20.0)
+    with pytest.raises(ValueError, match="'chip' or 'rate'"):
+        tuning.loss(rate.Gains(), "brian", 1, 10, 10, 0)
+
+
+def test_connectivity_after_stone_et_al():
+    assert anatomy.cpu4_cpu1().sum(axis=0).tolist() == [1] * 16      # every CPU4 column read once
+    assert anatomy.tb1_cpu1().sum(axis=1).tolist() == [1] * 16
+    w = anatomy.tb1_tb1()
+    assert np.allclose(np.diag(w), 0) and np.allclose(w[0, 4], 1)     # opposite columns inhibit fully
+    np.testing.assert_array_equal(anatomy.to_6bit(w, 63).max(), 63)
+
+
+def test_tb1_population_vector_decodes_the_heading_on_the_chip():
+    import bss2_experiments.pynn as sim
+    s = chip.ChipSettings()
+    steps = 60
+    sim.setup(timestep=s.timestep_ms, chip_id=0, seed=2, progress=False)
+    try:
+        rule, pops = chip.build(sim, rate.Gains(), s, steps, 1, 1)
+        res = sim.run_batch(s.step_ms * (steps + 2), inputs={pops["compass"]: [[[]] * 16]})
+    finally:
+        sim.end()
+    from ppu_firmware import host
+    d = host.decode_mailbox("insect_world", res.run.plasticity.mailbox[0, 0])
+    heading = d["sample_heading"][:steps] * 2 * np.pi / 65536
+    trains = res.spike_times(pops["tb1"])[0]
+    edges = s.step_ms * np.arange(1, steps + 2)    # step k's events arrive at the end of call k
+    counts = np.array([np.histogram(t, bins=edges)[0] for t in trains])   # (8, steps)
+    pref = np.arange(8) * np.pi / 4
+    vector = (counts * np.exp(1j * pref)[:, None]).sum(axis=0)
+    decoded = np.angle(vector) + np.pi          # TB1 is inhibited around the heading (CL1 = 1 - TL2)
+    err = np.abs(world.wrap(decoded[5:] - heading[5:]))
+    assert np.median(err) < np.deg2rad(25) and np.percentile(err, 90) < np.deg2rad(50)
+
+
+@pytest.mark.slow
+def test_chip_memory_holds_the_home_vector_and_the_bees_head_home():
+    outbound = 300
+    out = chip.run_journeys(chip.CHIP_GAINS, 6, outbound, 1, seed=1, sample_every=1)
+    m = out.memory.reshape(-1, 2, 8)
+    fund = np.fft.fft(np.roll(m[:, 0], 1, axis=1) + np.roll(m[:, 1], -1, axis=1), axis=1)[:, 1]
+    p = out.journeys.positions[:, outbound - 1]
+    err = world.wrap(-np.angle(fund) - np.arctan2(p[:, 0], p[:, 1]))
+    assert np.median(np.abs(err)) < np.deg2rad(20)           # decoded position angle on the chip
+
+    trips = chip.run_journeys(chip.CHIP_GAINS, 6, outbound, outbound, seed=2)
+    ratio = trips.closest_approach / trips.journeys.turning_distance()
+    assert np.mean(ratio) < 0.4                                # they turn round and head for the nest
