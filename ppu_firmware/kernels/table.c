@@ -3,6 +3,8 @@
 #include <string.h>
 #include "kernels/cgp.h"
 #include "kernels/homeostasis.h"
+#include "kernels/insect_world.h"
+#include "kernels/pong.h"
 #include "kernels/rstdp.h"
 #include "kernels/spike_train.h"
 #include "kernels/stdp.h"
@@ -21,6 +23,8 @@ static const kernel_entry_t kernels[] = {
     {"structural", kernel_structural},
     {"cgp", kernel_cgp},
     {"spike_train", kernel_spike_train},
+    {"insect_world", kernel_insect_world},
+    {"pong", kernel_pong},
 };
 
 int ppu_kernel_count(void)
