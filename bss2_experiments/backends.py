@@ -132,7 +132,8 @@ class _PeerBackend(_Wrapped):
             raise ValueError("the reference backends need outputs=[populations] to know what to record")
         n_trials = _n_trials(inputs)
         for pop in outputs:
-            pop.record("spikes")
+            if not _records_spikes(pop):   # pyNN.nest refuses to add recorders after a run
+                pop.record("spikes")
         result = PeerBatchResult(n_trials, outputs)
         if independent:
             for k in range(n_trials):
@@ -142,17 +143,19 @@ class _PeerBackend(_Wrapped):
                 result.add_block(k, 0.0, duration)
                 self.reset()
         else:
-            _play_back_to_back(inputs, n_trials, duration, self._module.run)
-            result.add_back_to_back(duration)
+            start = float(self._module.get_current_time())
+            _play_back_to_back(inputs, n_trials, duration, self._module.run, start=start)
+            result.add_back_to_back(duration, start)
         return result
 
 
 def _play_back_to_back(inputs: dict, n_trials: int, spacing: float, run: Callable,
-                       convert: Callable = lambda t: t) -> None:
-    """Set every input population's spike trains to all trials in a row, trial ``k`` shifted
-    by ``k * spacing`` (script ms; ``convert`` maps them to the backend's unit), and run."""
+                       convert: Callable = lambda t: t, start: float = 0.0) -> None:
+    """Set every input population's spike trains to all trials in a row from the current
+    time ``start``, trial ``k`` shifted by ``start + k * spacing`` (script ms; ``convert``
+    maps them to the backend's unit), and run."""
     for pop, trials in inputs.items():
-        pop.set(spike_times=[Sequence(convert(np.concatenate([k * spacing + _times(trials[k][i])
+        pop.set(spike_times=[Sequence(convert(np.concatenate([start + k * spacing + _times(trials[k][i])
                                                               for k in range(n_trials)])))
                              for i in range(pop.size)])
     run(n_trials * spacing)
@@ -174,6 +177,13 @@ def nest_rng_seed(seed: int) -> int:
     return seed + NEST_SEED_OFFSET
 
 
+def _records_spikes(pop) -> bool:
+    """Whether every cell of ``pop`` already records spikes (pyNN keys its recorder by
+    variable name or ``Variable``)."""
+    recorded = [ids for var, ids in pop.recorder.recorded.items() if getattr(var, "name", var) == "spikes"]
+    return bool(recorded) and set(pop.all_cells) <= set().union(*recorded)
+
+
 def _times(t) -> np.ndarray:
     return np.sort(np.asarray(t, dtype=float).ravel())
 
@@ -193,12 +203,12 @@ class PeerBatchResult:
             trains = pop.get_data("spikes", clear=True).segments[-1].spiketrains
             self._spikes[pop][trial] = [np.asarray(st.rescale(pq.ms).magnitude) - t0 for st in _by_index(trains, pop)]
 
-    def add_back_to_back(self, duration: float) -> None:
+    def add_back_to_back(self, duration: float, start: float = 0.0) -> None:
         for pop in self._spikes:
             trains = [np.asarray(st.rescale(pq.ms).magnitude) * self._factor
                       for st in _by_index(pop.get_data("spikes", clear=True).segments[-1].spiketrains, pop)]
             for k in range(self.n_trials):
-                lo, hi = k * duration, (k + 1) * duration
+                lo, hi = start + k * duration, start + (k + 1) * duration
                 self._spikes[pop][k] = [t[(t >= lo) & (t < hi)] - lo for t in trains]
 
     def spike_times(self, population) -> list[list[np.ndarray]]:
@@ -422,9 +432,10 @@ class HardwareBackend(_Wrapped):
         if not outputs:
             raise ValueError("run_batch: no population records spikes; call pop.record('spikes') or pass outputs")
         spacing = duration + (duration if gap is None else gap)
-        _play_back_to_back(inputs, n_trials, spacing, self.run, self.to_hardware_ms)
+        start = float(self.get_current_time())
+        _play_back_to_back(inputs, n_trials, spacing, self.run, self.to_hardware_ms, start)
         result = PeerBatchResult(n_trials, outputs, to_script_ms=float(self.to_biological_ms(1.0)))
-        result.add_back_to_back(spacing)
+        result.add_back_to_back(spacing, start)
         return result
 
 

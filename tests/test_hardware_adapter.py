@@ -69,8 +69,11 @@ def fake(monkeypatch):
             raise KeyError(f"unhandled extra_params in call to pynn.setup(...):{unknown}")
         calls.append(("setup", (), {"min_delay": min_delay, **extra}))
 
+    clock = {"t_hw_ms": 0.0}
+
     def run(t_hw_ms):
         calls.append(("run", (t_hw_ms,), {}))
+        clock["t_hw_ms"] += t_hw_ms
         sources = [p for p in pops if p.celltype[0] == "SpikeSourceArray"]
         outputs = [p for p in pops if p.celltype[0] != "SpikeSourceArray"]
         for src in sources:
@@ -84,6 +87,7 @@ def fake(monkeypatch):
         return pop
 
     m.setup, m.run, m.Population = setup, run, population
+    m.get_current_time = lambda: clock["t_hw_ms"]
     m.cells = types.SimpleNamespace(**{n: record(n) for n in ("CalibHXNeuronCuba", "CalibHXNeuronCoba",
                                                                  "SpikeSourceArray", "SpikeSourcePoisson")},
                                     HXNeuron="HXNeuron-class")

@@ -1,0 +1,65 @@
+"""Command-line part of ``bss2 run tfim`` (argparse only at import; the experiment loads on use)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+SUMMARY = "ground state of the transverse-field Ising chain on a spiking sampling network (Klassert et al. 2022)"
+EXAMPLES = """  bss2 run tfim                              N = 6 spins at the critical field h = J
+  bss2 run tfim --spins 4 --field 0.5 --json  another chain; last stdout line is one JSON object
+  bss2 run tfim --scan 2 4 6 8 10            fidelity and energy error against chain length
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--spins", type=int, default=6, help="chain length N (2..12; default 6)")
+    parser.add_argument("--field", type=float, default=1.0,
+                        help="transverse field h in units of J (default 1, critical)")
+    parser.add_argument("--scan", type=int, nargs="+", metavar="N",
+                        help="run these chain lengths one after another and plot fidelity against N")
+    parser.add_argument("--hidden", type=int, default=12, help="hidden units (default 12)")
+    parser.add_argument("--iterations", type=int, default=None, help="variational iterations (default 80)")
+    parser.add_argument("--chip-id", type=int, default=0, help="emulated chip (default 0)")
+    parser.add_argument("--seed", type=int, default=0, help="initial weights, background and temporal noise")
+    parser.add_argument("--ideal", action="store_true", help="emulated chip without fixed-pattern/temporal noise")
+    parser.add_argument("--out", default="runs", help="folder for results (default runs/)")
+    parser.add_argument("--json", action="store_true", help="print the summary as one JSON object on the last line")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
+def main(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from bss2_experiments.results import Provenance
+    from .experiment import TFIMConfig, run
+    config = TFIMConfig(n_spins=args.spins, field=args.field, n_hidden=args.hidden, seed=args.seed,
+                        chip_id=args.chip_id, ideal=args.ideal)
+    if args.iterations is not None:
+        config = dataclasses.replace(config, training=dataclasses.replace(config.training, iterations=args.iterations))
+    try:
+        for n in args.scan or [args.spins]:
+            dataclasses.replace(config, n_spins=n).validate()
+    except ValueError as err:
+        print(f"bss2 run tfim: {err}", file=sys.stderr)
+        return 2
+    if args.scan:
+        from .scan import save_scan, scan
+        results = scan(config, args.scan, progress=not args.no_progress)
+        folder, summary = save_scan(results, args.out, Provenance(
+            backend="emulator", chip_id=args.chip_id, calibration_id=results[0].calibration_id, seed=args.seed))
+        for n, f, e in zip(summary["n_spins"], summary["fidelity"], summary["energy_error"]):
+            print(f"N = {n}: fidelity {f:.4f}, energy error {100 * e:.2f} %")
+        print(f"saved to {folder}")
+        if args.json:
+            print(json.dumps(summary))
+        return 0
+    result = run(config, progress=not args.no_progress)
+    folder = result.save(args.out, Provenance(backend="emulator", chip_id=args.chip_id,
+                                              calibration_id=result.calibration_id, seed=args.seed))
+    print(f"TFIM N = {config.n_spins}, h = {config.field:g}: fidelity {result.fidelity:.4f}, energy "
+          f"{result.energy:.4f} (exact {result.exact_energy:.4f}, error {100 * result.energy_error:.2f} %)")
+    print(f"saved to {folder}")
+    if args.json:
+        print(json.dumps({k: v for k, v in result.summary().items() if k != "config"}, default=float))
+    return 0
