@@ -113,7 +113,8 @@ def test_short_time_constants_calibrated(short_result, quantity, target, limit, 
     assert np.median(achieved) == pytest.approx(target, rel=0.01)
     assert result.success[quantity].mean() >= ok
     within = np.abs(achieved - target) <= 0.08 * target
-    assert (within == result.success[quantity]).mean() >= 0.99
+    assert within[result.success[quantity]].all()     # no neuron reported good that is not
+    # (a neuron whose search ended on DAC 1022 is reported failed even when it landed within 8 %)
 
 
 @pytest.mark.slow
