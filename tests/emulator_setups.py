@@ -1,8 +1,6 @@
 """Small chip configurations shared by the emulator tests (hardware units)."""
 from __future__ import annotations
 
-import numpy as np
-
 from emulator.fixed_pattern import FixedPattern
 from emulator.interface import ChipConfiguration, EventRouting, RowMode
 from emulator.transfer import NeuronPhysics, neuron_physics

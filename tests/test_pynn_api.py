@@ -275,7 +275,7 @@ def test_calib_hx_neuron_cuba_takes_targets_and_hardware_weights():
     cell = sim.CalibHXNeuronCuba(v_rest=80, v_reset=80, v_thresh=125, tau_m=10, tau_syn_E=5, tau_syn_I=5,
                                  tau_refrac=2)
     pop = sim.Population(2, cell)
-    raw = sim.Population(1, sim.HXNeuron(leak_v_leak=555))
+    sim.Population(1, sim.HXNeuron(leak_v_leak=555))    # a raw circuit beside them: chip neuron 2
     src = sim.Population(1, sim.SpikeSourceArray(spike_times=[5.0, 25.0]))
     sim.Projection(src, pop[0:1], sim.AllToAllConnector(), sim.StaticSynapse(weight=400))  # 7 synapses
     sim.Projection(src, pop[1:2], sim.AllToAllConnector(), sim.StaticSynapse(weight=20))
