@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from .energy_model import CHIP_ACTIVITY   # a command's saved results report its own chip activity only
+    CHIP_ACTIVITY.reset()
     return int(args.func(args) or 0)
 
 

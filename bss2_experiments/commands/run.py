@@ -10,7 +10,6 @@ an experiment touches no shared file.
 from __future__ import annotations
 
 import argparse
-import functools
 import importlib
 import pkgutil
 from pathlib import Path
@@ -44,12 +43,4 @@ def register(subparsers) -> None:
     for name, cli in clis.items():
         sub = experiments.add_parser(name, help=cli.SUMMARY, description=cli.SUMMARY)
         cli.add_arguments(sub)
-        sub.set_defaults(func=functools.partial(_run_experiment, cli.main))
-
-
-def _run_experiment(main, args: argparse.Namespace) -> int:
-    """Start a fresh energy tally (``energy_model.CHIP_ACTIVITY``), so the saved result
-    reports this experiment's chip activity only, then run it."""
-    from bss2_experiments.energy_model import CHIP_ACTIVITY
-    CHIP_ACTIVITY.reset()
-    return main(args)
+        sub.set_defaults(func=cli.main)

@@ -18,6 +18,8 @@ import json
 import threading
 from types import ModuleType
 
+from bss2_experiments.energy_model import CHIP_ACTIVITY
+
 _ONE_AT_A_TIME = threading.Lock()
 """stdout and PyNN's simulator state are per process: a process runs one experiment at a
 time (a Dask worker with several threads runs its tasks one after another)."""
@@ -125,6 +127,7 @@ def run_experiment(name: str, argv: list[str], out: str) -> dict:
     args = parse(parser, list(argv) + controlled)
     stdout, stderr = io.StringIO(), io.StringIO()
     with _ONE_AT_A_TIME, contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        CHIP_ACTIVITY.reset()   # the task's energy block covers this run only, not the worker's earlier tasks
         code = int(cli.main(args) or 0)
     lines = [line for line in stdout.getvalue().splitlines() if line.strip()]
     tail = "\n".join((lines + stderr.getvalue().splitlines())[-5:])
