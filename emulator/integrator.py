@@ -41,6 +41,9 @@ from .random_streams import gaussian, gaussian_at, splitmix64
  NOISE_MV) = range(26)
 N_PARAMS = 26
 
+# rows of the per-channel event constants (see event_constants)
+EV_RATE, EV_GAP, EV_INV_C, EV_COBA = range(4)
+
 # rows of the state tensor S (n_trials, N_STATE, M)
 V, I_E, I_I, W_AD, R_CLAMP, R_BLOCK = range(6)
 N_STATE = 6
@@ -50,19 +53,42 @@ EXP_ARGUMENT_LIMIT = 20.0
 threshold long before, and the cap keeps a run-away neuron finite."""
 
 
+SERIES_LIMIT = 0.03
+"""Below this argument :func:`exp_neg` and :func:`expm1_ratio` use their Taylor series to
+the 5th order (relative error < x**6 / 720 = 1e-12): input events almost always arrive a
+fraction of a time constant before the end of their step, where the series is exact to
+double precision in practice and several times cheaper than ``math.exp``."""
+
+
 @numba.njit(cache=True, inline="always", error_model="numpy")
-def psc_kernel_decayed(h, tau_m, tau_s, decay_s):
-    """:func:`psc_kernel` when ``decay_s = exp(-h / tau_s)`` is already known."""
-    if abs(tau_m - tau_s) < 1e-7 * tau_m:
-        return h * decay_s
-    return (decay_s - math.exp(-h / tau_m)) / (1.0 / tau_m - 1.0 / tau_s)
+def exp_neg(x):
+    """exp(-x) for x >= 0."""
+    if x < SERIES_LIMIT:
+        return 1.0 - x * (1.0 - x / 2.0 * (1.0 - x / 3.0 * (1.0 - x / 4.0 * (1.0 - x / 5.0))))
+    return math.exp(-x)
+
+
+@numba.njit(cache=True, inline="always", error_model="numpy")
+def expm1_ratio(y):
+    """(exp(y) - 1) / y, 1 at y = 0, without cancellation for small |y|."""
+    if abs(y) < SERIES_LIMIT:
+        return 1.0 + y / 2.0 * (1.0 + y / 3.0 * (1.0 + y / 4.0 * (1.0 + y / 5.0 * (1.0 + y / 6.0))))
+    return math.expm1(y) / y
+
+
+@numba.njit(cache=True, inline="always", error_model="numpy")
+def psc_kernel_decayed(h, rate_gap, decay_s):
+    """:func:`psc_kernel` with ``decay_s = exp(-h / tau_s)`` already known and
+    ``rate_gap = 1 / tau_s - 1 / tau_m`` (1/us): ``h exp(-h / tau_s) (exp(h rate_gap) - 1) /
+    (h rate_gap)``, which is ``h exp(-h / tau)`` when the two time constants are equal."""
+    return h * decay_s * expm1_ratio(h * rate_gap)
 
 
 @numba.njit(cache=True, inline="always", error_model="numpy")
 def psc_kernel(h, tau_m, tau_s):
     """Membrane response (us) at time h to a unit current jump decaying with tau_s, per unit
     capacitance: int_0^h exp(-s/tau_s) exp(-(h-s)/tau_m) ds."""
-    return psc_kernel_decayed(h, tau_m, tau_s, math.exp(-h / tau_s))
+    return psc_kernel_decayed(h, 1.0 / tau_s - 1.0 / tau_m, math.exp(-h / tau_s))
 
 
 @numba.njit(cache=True, inline="always", error_model="numpy")
@@ -100,25 +126,41 @@ def _free_step(P, i, v, ie, ii, w, h, em, ee, ei, ke, ki, ew):
 
 
 @numba.njit(cache=True, inline="always", error_model="numpy")
-def _apply_event(P, S_b, free_from, i, channel, amplitude, t_event, t_end):
-    """Add an event arriving at t_event (inside the current step) to neuron i's state at t_end."""
-    tau = P[i, TAU_E] if channel == 0 else P[i, TAU_I]
+def _apply_event(P, E, S_b, free_from, i, channel, amplitude, t_event, t_end):
+    """Add an event arriving at t_event (inside the current step) to neuron i's state at
+    t_end. ``E[channel, :, i]`` holds the neuron's event constants (:data:`EV_RATE` ...)."""
     row = I_E if channel == 0 else I_I
     h = t_end - t_event
-    decay = math.exp(-h / tau)
+    decay = exp_neg(h * E[channel, EV_RATE, i])
     S_b[row, i] += amplitude * decay
-    coba = P[i, COBA_E] if channel == 0 else P[i, COBA_I]
-    if coba > 0.0:
+    if E[channel, EV_COBA, i] > 0.0:
         return
-    tau_m = P[i, C_MEM] / P[i, G_LEAK]
     if free_from[i] <= t_event:                       # free since before the event (the usual case)
-        jump = amplitude * psc_kernel_decayed(h, tau_m, tau, decay) / P[i, C_MEM]
+        jump = amplitude * psc_kernel_decayed(h, E[channel, EV_GAP, i], decay) * E[channel, EV_INV_C, i]
     elif free_from[i] < t_end:                        # the event arrived during the reset clamp
         t_start = free_from[i]
+        tau = 1.0 / E[channel, EV_RATE, i]
+        tau_m = P[i, C_MEM] / P[i, G_LEAK]
         jump = amplitude * math.exp(-(t_start - t_event) / tau) * psc_kernel(t_end - t_start, tau_m, tau) / P[i, C_MEM]
     else:
         return
     S_b[V, i] += jump if channel == 0 else -jump
+
+
+@numba.njit(cache=True, error_model="numpy")
+def event_constants(P):
+    """(2 channels, 4, M) per-neuron constants of :func:`_apply_event`: decay rate 1/tau_syn,
+    rate gap 1/tau_syn - 1/tau_m (1/us), 1/C (1/pF) and the COBA flag of each channel."""
+    m = P.shape[0]
+    E = np.empty((2, 4, m))
+    for i in range(m):
+        tau_m = P[i, C_MEM] / P[i, G_LEAK]
+        for channel, tau_col, coba_col in ((0, TAU_E, COBA_E), (1, TAU_I, COBA_I)):
+            E[channel, EV_RATE, i] = 1.0 / P[i, tau_col]
+            E[channel, EV_GAP, i] = 1.0 / P[i, tau_col] - 1.0 / tau_m
+            E[channel, EV_INV_C, i] = 1.0 / P[i, C_MEM]
+            E[channel, EV_COBA, i] = P[i, coba_col]
+    return E
 
 
 @numba.njit(cache=True, parallel=True, error_model="numpy")
@@ -168,6 +210,7 @@ def integrate(P, source_of_neuron, ptr, target, channel, amplitude,
         v_rest[i] = P[i, V_LEAK] + P[i, I_OFF] / P[i, G_LEAK]
         ke_c[i] = ke[i] / P[i, C_MEM]
         ki_c[i] = ki[i] / P[i, C_MEM]
+    E = event_constants(P)
     noisy = noise.max() > 0.0 if m > 0 else False
     first_step = int(round(t_start / dt))    # global step index: segments continue the noise stream
     n_madc = madc_index.size
@@ -248,7 +291,7 @@ def integrate(P, source_of_neuron, ptr, target, channel, amplitude,
                 s = ev_source[ev]
                 if s >= 0:
                     for e in range(ptr[s], ptr[s + 1]):
-                        _apply_event(P, S_b, free_from, target[e], channel[e], amplitude[e], ev_time[ev], t1)
+                        _apply_event(P, E, S_b, free_from, target[e], channel[e], amplitude[e], ev_time[ev], t1)
                 ev += 1
             n_pend = 0
             for i in range(m):
@@ -284,7 +327,7 @@ def integrate(P, source_of_neuron, ptr, target, channel, amplitude,
             for p in range(n_pend):
                 s = pend_source[p]
                 for e in range(ptr[s], ptr[s + 1]):
-                    _apply_event(P, S_b, free_from, target[e], channel[e], amplitude[e], pend_time[p], t1)
+                    _apply_event(P, E, S_b, free_from, target[e], channel[e], amplitude[e], pend_time[p], t1)
             for j in range(n_madc):
                 madc_out[b, j, k + 1] = S_b[madc_row, madc_index[j]]
             while next_cadc < n_cadc and cadc_times[next_cadc] < t1:

@@ -6,6 +6,7 @@ import pytest
 from scipy.special import lambertw
 
 from emulator.chip import Emulator
+from emulator.integrator import SERIES_LIMIT, exp_neg, psc_kernel
 from emulator.interface import MADCSource, Stimulus
 from emulator.readout import MADC_MV_PER_LSB
 from emulator.transfer import SYN_CURRENT_PER_LSB_NA
@@ -44,6 +45,20 @@ def test_first_spike_matches_lambert_w_and_converges():
     assert errors[0.02] < 0.01 * tau
     assert errors[0.5] > errors[0.1] >= errors[0.02] - 0.004   # shrinks with dt (down to the 8 ns tick)
     assert errors[0.02] < 0.01                               # 10 ns
+
+
+@pytest.mark.parametrize("tau_m_us, tau_s_us", [(6.0, 6.0), (6.0, 6.2), (10.0, 0.3), (0.5, 30.0)])
+def test_event_kernel_matches_the_integral_on_both_sides_of_the_series_limit(tau_m_us, tau_s_us):
+    """The membrane kernel int_0^h exp(-s/tau_s) exp(-(h-s)/tau_m) ds, evaluated in closed form
+    (h exp(-h/tau) for equal constants), to 1e-11 relative for steps below and above the
+    argument where the integrator switches from Taylor series to exp."""
+    for h in SERIES_LIMIT * min(tau_m_us, tau_s_us) * np.array([0.01, 0.5, 0.999, 1.001, 3.0, 200.0]):
+        if tau_m_us == tau_s_us:
+            exact = h * np.exp(-h / tau_s_us)
+        else:
+            exact = (np.exp(-h / tau_s_us) - np.exp(-h / tau_m_us)) / (1 / tau_m_us - 1 / tau_s_us)
+        assert psc_kernel(h, tau_m_us, tau_s_us) == pytest.approx(exact, rel=1e-11)
+        assert exp_neg(h / tau_s_us) == pytest.approx(np.exp(-h / tau_s_us), rel=1e-11)
 
 
 def psp_trace_mv(weight: int, inhibitory: bool = False) -> tuple[np.ndarray, np.ndarray]:
