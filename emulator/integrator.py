@@ -163,7 +163,43 @@ def event_constants(P):
     return E
 
 
-@numba.njit(cache=True, parallel=True, error_model="numpy")
+# rows of the per-neuron step constants (see step_constants)
+(Q_EM, Q_EE, Q_EI, Q_KE, Q_KI, Q_EW, Q_ER, Q_NOISE, Q_LINEAR, Q_V_REST, Q_KE_C, Q_KI_C) = range(12)
+N_STEP_CONSTANTS = 12
+
+PARALLEL_MIN_NEURON_STEPS = 2_000_000
+"""Batches with less work than this (trials x steps x neurons) run on the calling thread:
+starting the thread pool costs up to milliseconds on a loaded machine, far more than a
+small segment (a PPU period of one trial) takes to integrate."""
+
+
+@numba.njit(cache=True, error_model="numpy")
+def step_constants(P, dt):
+    """(N_STEP_CONSTANTS, M) per-neuron propagators of one step ``dt`` (us): decays of the
+    membrane, synaptic currents, adaptation and reset (``Q_EM`` ...), the synaptic kernels
+    (``Q_KE``/``Q_KI`` in us, ``_C`` divided by C), the per-step noise std (mV), the rest
+    potential (mV) and whether the neuron is a plain CUBA LIF (``Q_LINEAR``: the exact
+    propagator alone)."""
+    m = P.shape[0]
+    Q = np.empty((N_STEP_CONSTANTS, m))
+    for i in range(m):
+        tau_m = P[i, C_MEM] / P[i, G_LEAK]
+        Q[Q_EM, i] = math.exp(-dt / tau_m)
+        Q[Q_EE, i] = math.exp(-dt / P[i, TAU_E])
+        Q[Q_EI, i] = math.exp(-dt / P[i, TAU_I])
+        Q[Q_KE, i] = psc_kernel(dt, tau_m, P[i, TAU_E])
+        Q[Q_KI, i] = psc_kernel(dt, tau_m, P[i, TAU_I])
+        Q[Q_EW, i] = math.exp(-dt / P[i, TAU_W])
+        Q[Q_ER, i] = math.exp(-dt * P[i, G_RESET] / P[i, C_MEM])
+        Q[Q_NOISE, i] = P[i, NOISE_MV] * math.sqrt(max(1.0 - Q[Q_EM, i] ** 2, 0.0))
+        Q[Q_LINEAR, i] = 1.0 if (P[i, COBA_E] == 0.0 and P[i, COBA_I] == 0.0 and P[i, EX_EN] == 0.0
+                                 and P[i, AD_EN] == 0.0) else 0.0
+        Q[Q_V_REST, i] = P[i, V_LEAK] + P[i, I_OFF] / P[i, G_LEAK]
+        Q[Q_KE_C, i] = Q[Q_KE, i] / P[i, C_MEM]
+        Q[Q_KI_C, i] = Q[Q_KI, i] / P[i, C_MEM]
+    return Q
+
+
 def integrate(P, source_of_neuron, ptr, target, channel, amplitude,
               ev_ptr, ev_time, ev_source,
               S, rng, t_start, dt, n_steps, jitter_us,
@@ -178,160 +214,167 @@ def integrate(P, source_of_neuron, ptr, target, channel, amplitude,
     ``t_start + k dt`` (k = 0..n_steps); ``cadc_out[b, s, i]`` membrane at
     ``cadc_times[s]`` (linear between grid points); spikes into the per-trial buffers
     (``spike_count`` keeps counting past their capacity so the caller can grow them);
-    ``rate_counter`` 8-bit saturating spike counts.
+    ``rate_counter`` 8-bit saturating spike counts. Trials run in parallel when the batch
+    is large enough (:data:`PARALLEL_MIN_NEURON_STEPS`); the result does not depend on it.
     """
-    n_trials = S.shape[0]
+    n_trials, _, m = S.shape
+    parallel = n_trials > 1 and n_trials * n_steps * m >= PARALLEL_MIN_NEURON_STEPS
+    run_trials = _trials_parallel if parallel else _trials_serial
+    run_trials(P, step_constants(P, dt), event_constants(P), source_of_neuron, ptr, target, channel, amplitude,
+               ev_ptr, ev_time, ev_source, S, rng, t_start, dt, n_steps, jitter_us,
+               madc_index, madc_row, madc_out, cadc_times, cadc_out, spike_time, spike_neuron, spike_count,
+               rate_counter)
+
+
+@numba.njit(cache=True, parallel=True, error_model="numpy")
+def _trials_parallel(P, Q, E, source_of_neuron, ptr, target, channel, amplitude, ev_ptr, ev_time, ev_source,
+                     S, rng, t_start, dt, n_steps, jitter_us, madc_index, madc_row, madc_out, cadc_times,
+                     cadc_out, spike_time, spike_neuron, spike_count, rate_counter):
+    for b in prange(S.shape[0]):
+        _trial(b, P, Q, E, source_of_neuron, ptr, target, channel, amplitude, ev_ptr, ev_time, ev_source,
+               S, rng, t_start, dt, n_steps, jitter_us, madc_index, madc_row, madc_out, cadc_times,
+               cadc_out, spike_time, spike_neuron, spike_count, rate_counter)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _trials_serial(P, Q, E, source_of_neuron, ptr, target, channel, amplitude, ev_ptr, ev_time, ev_source,
+                   S, rng, t_start, dt, n_steps, jitter_us, madc_index, madc_row, madc_out, cadc_times,
+                   cadc_out, spike_time, spike_neuron, spike_count, rate_counter):
+    for b in range(S.shape[0]):
+        _trial(b, P, Q, E, source_of_neuron, ptr, target, channel, amplitude, ev_ptr, ev_time, ev_source,
+               S, rng, t_start, dt, n_steps, jitter_us, madc_index, madc_row, madc_out, cadc_times,
+               cadc_out, spike_time, spike_neuron, spike_count, rate_counter)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _trial(b, P, Q, E, source_of_neuron, ptr, target, channel, amplitude, ev_ptr, ev_time, ev_source,
+           S, rng, t_start, dt, n_steps, jitter_us, madc_index, madc_row, madc_out, cadc_times,
+           cadc_out, spike_time, spike_neuron, spike_count, rate_counter):
+    """Trial ``b`` of :func:`integrate`."""
     m = S.shape[2]
     capacity = spike_time.shape[1]
-    em = np.empty(m)
-    ee = np.empty(m)
-    ei = np.empty(m)
-    ke = np.empty(m)
-    ki = np.empty(m)
-    ew = np.empty(m)
-    er = np.empty(m)
-    noise = np.empty(m)
-    linear = np.empty(m, np.bool_)       # plain CUBA LIF: the exact propagator alone
-    v_rest = np.empty(m)
-    ke_c = np.empty(m)
-    ki_c = np.empty(m)
-    for i in range(m):
-        tau_m = P[i, C_MEM] / P[i, G_LEAK]
-        em[i] = math.exp(-dt / tau_m)
-        ee[i] = math.exp(-dt / P[i, TAU_E])
-        ei[i] = math.exp(-dt / P[i, TAU_I])
-        ke[i] = psc_kernel(dt, tau_m, P[i, TAU_E])
-        ki[i] = psc_kernel(dt, tau_m, P[i, TAU_I])
-        ew[i] = math.exp(-dt / P[i, TAU_W])
-        er[i] = math.exp(-dt * P[i, G_RESET] / P[i, C_MEM])
-        noise[i] = P[i, NOISE_MV] * math.sqrt(max(1.0 - em[i] * em[i], 0.0))
-        linear[i] = (P[i, COBA_E] == 0.0 and P[i, COBA_I] == 0.0 and P[i, EX_EN] == 0.0
-                     and P[i, AD_EN] == 0.0)
-        v_rest[i] = P[i, V_LEAK] + P[i, I_OFF] / P[i, G_LEAK]
-        ke_c[i] = ke[i] / P[i, C_MEM]
-        ki_c[i] = ki[i] / P[i, C_MEM]
-    E = event_constants(P)
-    noisy = noise.max() > 0.0 if m > 0 else False
+    em, ee, ei, ke, ki, ew, er, noise = Q[Q_EM], Q[Q_EE], Q[Q_EI], Q[Q_KE], Q[Q_KI], Q[Q_EW], Q[Q_ER], Q[Q_NOISE]
+    linear, v_rest, ke_c, ki_c = Q[Q_LINEAR], Q[Q_V_REST], Q[Q_KE_C], Q[Q_KI_C]
+    noisy = m > 0 and noise.max() > 0.0
     first_step = int(round(t_start / dt))    # global step index: segments continue the noise stream
     n_madc = madc_index.size
     n_cadc = cadc_times.size
-    for b in prange(n_trials):
-        S_b = S[b]
-        v_a = S_b[V]
-        ie_a = S_b[I_E]
-        ii_a = S_b[I_I]
-        w_a = S_b[W_AD]
-        clamp_a = S_b[R_CLAMP]
-        block_a = S_b[R_BLOCK]
-        free_from = np.empty(m)
-        v_start = np.empty(m)
-        v_prev = np.empty(m)
-        pend_time = np.empty(m)
-        pend_source = np.empty(m, np.int64)
-        ev = ev_ptr[b]
-        ev_end = ev_ptr[b + 1]
-        next_cadc = 0
-        noise_key = splitmix64(rng[b])         # this segment's membrane-noise stream of trial b
-        for j in range(n_madc):
-            madc_out[b, j, 0] = S_b[madc_row, madc_index[j]]
-        for k in range(n_steps):
-            t0 = t_start + k * dt
-            t1 = t0 + dt
-            # (1) every neuron as a free, plain CUBA LIF: branch-free, so it vectorises
-            for i in range(m):
-                v = v_a[i]
-                v_prev[i] = v
-                v_start[i] = v
-                free_from[i] = t0
-                v_a[i] = v_rest[i] + (v - v_rest[i]) * em[i] + ie_a[i] * ke_c[i] - ii_a[i] * ki_c[i]
-                block_a[i] = max(block_a[i] - dt, 0.0)
-            # (2) redo the membrane of neurons in their reset clamp or with non-linear terms
-            for i in range(m):
-                clamp = clamp_a[i]
-                if linear[i] and clamp <= 0.0:
-                    continue
-                v = v_prev[i]
-                w = w_a[i]
-                if clamp >= dt:
-                    vr = P[i, V_RESET]
-                    v = vr + (v - vr) * er[i]
-                    if P[i, AD_EN] > 0.0:
-                        w_inf = P[i, ADAPT_A] * (v - P[i, V_REF])
-                        w = w_inf + (w - w_inf) * ew[i]
-                    free_from[i] = t1
-                    clamp_a[i] = clamp - dt
-                elif clamp > 0.0:
-                    vr = P[i, V_RESET]
-                    v = vr + (v - vr) * math.exp(-clamp * P[i, G_RESET] / P[i, C_MEM])
-                    h = dt - clamp
-                    tau_m = P[i, C_MEM] / P[i, G_LEAK]
-                    v_start[i] = v
-                    v, _, _, w = _free_step(
-                        P, i, v, ie_a[i] * math.exp(-clamp / P[i, TAU_E]), ii_a[i] * math.exp(-clamp / P[i, TAU_I]),
-                        w, h, math.exp(-h / tau_m), math.exp(-h / P[i, TAU_E]), math.exp(-h / P[i, TAU_I]),
-                        psc_kernel(h, tau_m, P[i, TAU_E]), psc_kernel(h, tau_m, P[i, TAU_I]),
-                        math.exp(-h / P[i, TAU_W]))
-                    free_from[i] = t0 + clamp
-                    clamp_a[i] = 0.0
-                else:
-                    v, _, _, w = _free_step(P, i, v, ie_a[i], ii_a[i], w, dt, em[i], ee[i], ei[i], ke[i], ki[i], ew[i])
-                v_a[i] = v
-                w_a[i] = w
-            # (3) synaptic currents decay alike in every state
-            for i in range(m):
-                ie_a[i] *= ee[i]
-                ii_a[i] *= ei[i]
-            # (4) membrane noise on every neuron that integrated
-            if noisy:
-                first = np.uint64(first_step + k) * np.uint64(m)
-                for i in range(m):
-                    integrated = 1.0 if free_from[i] < t1 else 0.0
-                    v_a[i] += integrated * noise[i] * gaussian_at(noise_key, first + np.uint64(i))
-            while ev < ev_end and ev_time[ev] < t1:
-                s = ev_source[ev]
-                if s >= 0:
-                    for e in range(ptr[s], ptr[s + 1]):
-                        _apply_event(P, E, S_b, free_from, target[e], channel[e], amplitude[e], ev_time[ev], t1)
-                ev += 1
-            n_pend = 0
-            for i in range(m):
-                if P[i, TH_EN] == 0.0 or S_b[R_BLOCK, i] > 0.0 or free_from[i] >= t1:
-                    continue
-                v = S_b[V, i]
-                v_th = P[i, V_TH]
-                if v < v_th:
-                    continue
-                t_free = free_from[i]
-                vs = v_start[i]
-                t_spike = t_free if vs >= v_th else t_free + (t1 - t_free) * (v_th - vs) / (v - vs)
-                if jitter_us > 0.0:
-                    t_spike = min(max(t_spike + jitter_us * gaussian(rng, b), t0), t1)
-                c = spike_count[b]
-                if c < capacity:
-                    spike_time[b, c] = t_spike
-                    spike_neuron[b, c] = i
-                spike_count[b] = c + 1
-                if rate_counter[b, i] < 255:
-                    rate_counter[b, i] += 1
-                if P[i, AD_EN] > 0.0:
-                    S_b[W_AD, i] += P[i, ADAPT_B]
-                rest = t1 - t_spike
+    S_b = S[b]
+    v_a = S_b[V]
+    ie_a = S_b[I_E]
+    ii_a = S_b[I_I]
+    w_a = S_b[W_AD]
+    clamp_a = S_b[R_CLAMP]
+    block_a = S_b[R_BLOCK]
+    free_from = np.empty(m)
+    v_start = np.empty(m)
+    v_prev = np.empty(m)
+    pend_time = np.empty(m)
+    pend_source = np.empty(m, np.int64)
+    ev = ev_ptr[b]
+    ev_end = ev_ptr[b + 1]
+    next_cadc = 0
+    noise_key = splitmix64(rng[b])         # this segment's membrane-noise stream of trial b
+    for j in range(n_madc):
+        madc_out[b, j, 0] = S_b[madc_row, madc_index[j]]
+    for k in range(n_steps):
+        t0 = t_start + k * dt
+        t1 = t0 + dt
+        # (1) every neuron as a free, plain CUBA LIF: branch-free, so it vectorises
+        for i in range(m):
+            v = v_a[i]
+            v_prev[i] = v
+            v_start[i] = v
+            free_from[i] = t0
+            v_a[i] = v_rest[i] + (v - v_rest[i]) * em[i] + ie_a[i] * ke_c[i] - ii_a[i] * ki_c[i]
+            block_a[i] = max(block_a[i] - dt, 0.0)
+        # (2) redo the membrane of neurons in their reset clamp or with non-linear terms
+        for i in range(m):
+            clamp = clamp_a[i]
+            if linear[i] > 0.0 and clamp <= 0.0:
+                continue
+            v = v_prev[i]
+            w = w_a[i]
+            if clamp >= dt:
                 vr = P[i, V_RESET]
-                S_b[V, i] = vr + (v_th - vr) * math.exp(-min(rest, P[i, T_CLAMP]) * P[i, G_RESET] / P[i, C_MEM])
-                S_b[R_CLAMP, i] = max(P[i, T_CLAMP] - rest, 0.0)
-                S_b[R_BLOCK, i] = max(P[i, T_REF] - rest, 0.0)
-                if source_of_neuron[i] >= 0:
-                    pend_time[n_pend] = t_spike
-                    pend_source[n_pend] = source_of_neuron[i]
-                    n_pend += 1
-            for p in range(n_pend):
-                s = pend_source[p]
+                v = vr + (v - vr) * er[i]
+                if P[i, AD_EN] > 0.0:
+                    w_inf = P[i, ADAPT_A] * (v - P[i, V_REF])
+                    w = w_inf + (w - w_inf) * ew[i]
+                free_from[i] = t1
+                clamp_a[i] = clamp - dt
+            elif clamp > 0.0:
+                vr = P[i, V_RESET]
+                v = vr + (v - vr) * math.exp(-clamp * P[i, G_RESET] / P[i, C_MEM])
+                h = dt - clamp
+                tau_m = P[i, C_MEM] / P[i, G_LEAK]
+                v_start[i] = v
+                v, _, _, w = _free_step(
+                    P, i, v, ie_a[i] * math.exp(-clamp / P[i, TAU_E]), ii_a[i] * math.exp(-clamp / P[i, TAU_I]),
+                    w, h, math.exp(-h / tau_m), math.exp(-h / P[i, TAU_E]), math.exp(-h / P[i, TAU_I]),
+                    psc_kernel(h, tau_m, P[i, TAU_E]), psc_kernel(h, tau_m, P[i, TAU_I]),
+                    math.exp(-h / P[i, TAU_W]))
+                free_from[i] = t0 + clamp
+                clamp_a[i] = 0.0
+            else:
+                v, _, _, w = _free_step(P, i, v, ie_a[i], ii_a[i], w, dt, em[i], ee[i], ei[i], ke[i], ki[i], ew[i])
+            v_a[i] = v
+            w_a[i] = w
+        # (3) synaptic currents decay alike in every state
+        for i in range(m):
+            ie_a[i] *= ee[i]
+            ii_a[i] *= ei[i]
+        # (4) membrane noise on every neuron that integrated
+        if noisy:
+            first = np.uint64(first_step + k) * np.uint64(m)
+            for i in range(m):
+                integrated = 1.0 if free_from[i] < t1 else 0.0
+                v_a[i] += integrated * noise[i] * gaussian_at(noise_key, first + np.uint64(i))
+        while ev < ev_end and ev_time[ev] < t1:
+            s = ev_source[ev]
+            if s >= 0:
                 for e in range(ptr[s], ptr[s + 1]):
-                    _apply_event(P, E, S_b, free_from, target[e], channel[e], amplitude[e], pend_time[p], t1)
-            for j in range(n_madc):
-                madc_out[b, j, k + 1] = S_b[madc_row, madc_index[j]]
-            while next_cadc < n_cadc and cadc_times[next_cadc] < t1:
-                frac = (cadc_times[next_cadc] - t0) / dt
-                for i in range(m):
-                    cadc_out[b, next_cadc, i] = v_prev[i] + (S_b[V, i] - v_prev[i]) * frac
-                next_cadc += 1
+                    _apply_event(P, E, S_b, free_from, target[e], channel[e], amplitude[e], ev_time[ev], t1)
+            ev += 1
+        n_pend = 0
+        for i in range(m):
+            if P[i, TH_EN] == 0.0 or S_b[R_BLOCK, i] > 0.0 or free_from[i] >= t1:
+                continue
+            v = S_b[V, i]
+            v_th = P[i, V_TH]
+            if v < v_th:
+                continue
+            t_free = free_from[i]
+            vs = v_start[i]
+            t_spike = t_free if vs >= v_th else t_free + (t1 - t_free) * (v_th - vs) / (v - vs)
+            if jitter_us > 0.0:
+                t_spike = min(max(t_spike + jitter_us * gaussian(rng, b), t0), t1)
+            c = spike_count[b]
+            if c < capacity:
+                spike_time[b, c] = t_spike
+                spike_neuron[b, c] = i
+            spike_count[b] = c + 1
+            if rate_counter[b, i] < 255:
+                rate_counter[b, i] += 1
+            if P[i, AD_EN] > 0.0:
+                S_b[W_AD, i] += P[i, ADAPT_B]
+            rest = t1 - t_spike
+            vr = P[i, V_RESET]
+            S_b[V, i] = vr + (v_th - vr) * math.exp(-min(rest, P[i, T_CLAMP]) * P[i, G_RESET] / P[i, C_MEM])
+            S_b[R_CLAMP, i] = max(P[i, T_CLAMP] - rest, 0.0)
+            S_b[R_BLOCK, i] = max(P[i, T_REF] - rest, 0.0)
+            if source_of_neuron[i] >= 0:
+                pend_time[n_pend] = t_spike
+                pend_source[n_pend] = source_of_neuron[i]
+                n_pend += 1
+        for p in range(n_pend):
+            s = pend_source[p]
+            for e in range(ptr[s], ptr[s + 1]):
+                _apply_event(P, E, S_b, free_from, target[e], channel[e], amplitude[e], pend_time[p], t1)
+        for j in range(n_madc):
+            madc_out[b, j, k + 1] = S_b[madc_row, madc_index[j]]
+        while next_cadc < n_cadc and cadc_times[next_cadc] < t1:
+            frac = (cadc_times[next_cadc] - t0) / dt
+            for i in range(m):
+                cadc_out[b, next_cadc, i] = v_prev[i] + (S_b[V, i] - v_prev[i]) * frac
+            next_cadc += 1

@@ -100,6 +100,24 @@ def test_a_trial_alone_equals_the_same_trial_inside_a_batch(ideal):
         assert np.array_equal(alone.spikes.of_trial(0)[0], batch.spikes.of_trial(4)[0])
 
 
+def test_parallel_and_serial_integration_of_a_batch_agree_exactly(monkeypatch):
+    """Small batches integrate on the calling thread, large ones over the thread pool: the
+    same noisy batch gives identical spikes and membranes either way."""
+    import emulator.integrator as integrator
+    cfg = single_neuron(weight=50)
+    cfg.readout.cadc_period_us = 2.0
+    stim = Stimulus.from_trials(poisson_trials(np.random.default_rng(2), 5))
+    runs = {}
+    for limit in (0, 10**12):
+        monkeypatch.setattr(integrator, "PARALLEL_MIN_NEURON_STEPS", limit)
+        runs[limit] = Emulator(chip_id=2).run(cfg, stim, 100.0, seed=4)
+    parallel, serial = runs.values()
+    assert parallel.spikes.counts()[:, 0].sum() > 10
+    assert np.array_equal(parallel.spikes.time_us, serial.spikes.time_us)
+    assert np.array_equal(parallel.spikes.trial, serial.spikes.trial)
+    assert np.array_equal(parallel.cadc.samples, serial.cadc.samples)
+
+
 def test_same_seed_repeats_a_noisy_run_and_another_seed_does_not():
     cfg = single_neuron(weight=50)
     stim = Stimulus.from_trials(poisson_trials(np.random.default_rng(1), 3))
