@@ -40,3 +40,20 @@ def test_bench_runs_a_benchmark_of_the_checkout_and_refuses_unknown_names(capsys
     done = subprocess.run([sys.executable, "-m", "bss2_experiments.cli", "bench", "ttfs", "--help"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "--seeds" in done.stdout
+
+
+def test_an_experiment_answers_to_its_aliases_in_run_sweep_and_submit(monkeypatch):
+    """A cli's ``ALIASES`` are accepted wherever experiments are named, and resolve to it."""
+    import types
+
+    from bss2_experiments.commands import run as run_command
+    from bss2_experiments.sweeps.experiments import experiment_cli
+    calls = []
+    fake = types.SimpleNamespace(SUMMARY="a walk home", EXAMPLES="", ALIASES=("walk",),
+                                 add_arguments=lambda p: p.add_argument("--steps", type=int, default=1),
+                                 main=lambda args: calls.append(args.steps) or 0)
+    monkeypatch.setattr(run_command, "experiment_clis", lambda: {"path-home": fake})
+    assert main(["run", "walk", "--steps", "7"]) == 0
+    assert main(["run", "path-home", "--steps", "3"]) == 0
+    assert calls == [7, 3]
+    assert experiment_cli("walk") is fake and run_command.find_experiment("nowhere") is None

@@ -3,7 +3,8 @@
 Every experiment is a package ``bss2_experiments.<name>`` with a ``cli`` module that
 imports only argparse at load time and exposes ``SUMMARY`` (one line), ``EXAMPLES``
 (lines for ``bss2 run --help``), optionally ``NAME`` (the command name when it differs
-from the package's), ``add_arguments(parser)`` and ``main(args) -> int``;
+from the package's) and ``ALIASES`` (other accepted names), ``add_arguments(parser)`` and
+``main(args) -> int``;
 the experiment itself is imported when it runs. The packages are discovered, so adding
 an experiment touches no shared file.
 """
@@ -33,6 +34,19 @@ def experiment_clis() -> dict[str, ModuleType]:
     return {name: found[name] for name in ordered}
 
 
+def aliases(cli: ModuleType) -> list[str]:
+    """Other names an experiment answers to (its cli's optional ``ALIASES``)."""
+    return list(getattr(cli, "ALIASES", ()))
+
+
+def find_experiment(name: str) -> ModuleType | None:
+    """The cli module of the experiment called ``name`` or aliased so; None if there is none."""
+    for command, cli in experiment_clis().items():
+        if name == command or name in aliases(cli):
+            return cli
+    return None
+
+
 def register(subparsers) -> None:
     clis = experiment_clis()
     examples = "examples:\n" + "".join(cli.EXAMPLES for cli in clis.values())
@@ -41,6 +55,7 @@ def register(subparsers) -> None:
                                    epilog=examples, formatter_class=argparse.RawDescriptionHelpFormatter)
     experiments = parser.add_subparsers(dest="experiment", metavar="EXPERIMENT", required=True)
     for name, cli in clis.items():
-        sub = experiments.add_parser(name, help=cli.SUMMARY, description=cli.SUMMARY)
+        sub = experiments.add_parser(name, aliases=aliases(cli), help=cli.SUMMARY,
+                                     description=cli.SUMMARY)
         cli.add_arguments(sub)
         sub.set_defaults(func=cli.main)

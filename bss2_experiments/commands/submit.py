@@ -40,7 +40,7 @@ def _add_options(parser: argparse.ArgumentParser, with_job: bool) -> None:
 
 
 def register(subparsers) -> None:
-    from .run import experiment_clis
+    from .run import aliases, experiment_clis
     parser = subparsers.add_parser("submit", help="run an experiment on BrainScaleS-2 via the EBRAINS queue",
                                    description="Package an experiment run (config + entry script using the "
                                                "'hardware' backend), submit it with the nmpi client, follow its "
@@ -49,8 +49,8 @@ def register(subparsers) -> None:
     _add_options(parser, with_job=False)
     experiments = parser.add_subparsers(dest="experiment", metavar="EXPERIMENT")
     for name, cli in experiment_clis().items():
-        sub = experiments.add_parser(name, help=cli.SUMMARY, description=f"submit: {cli.SUMMARY}",
-                                     conflict_handler="resolve")
+        sub = experiments.add_parser(name, aliases=aliases(cli), help=cli.SUMMARY,
+                                     description=f"submit: {cli.SUMMARY}", conflict_handler="resolve")
         cli.add_arguments(sub)
         _add_options(sub, with_job=True)
     parser.set_defaults(func=run)

@@ -38,7 +38,7 @@ def _add_options(parser: argparse.ArgumentParser, with_grid: bool) -> None:
 
 
 def register(subparsers) -> None:
-    from .run import experiment_clis
+    from .run import aliases, experiment_clis
     parser = subparsers.add_parser("sweep", help="sweep an experiment's options and seeds over Dask workers",
                                    description="Run every combination of the given option values (and seeds) "
                                                "of an experiment as Dask tasks; save each result as it lands; "
@@ -48,8 +48,8 @@ def register(subparsers) -> None:
     experiments = parser.add_subparsers(dest="experiment", metavar="EXPERIMENT")
     for name, cli in experiment_clis().items():
         # "resolve": the sweep's --out/--no-progress replace the experiment's (it sets them per task)
-        sub = experiments.add_parser(name, help=cli.SUMMARY, description=f"sweep of: {cli.SUMMARY}",
-                                     conflict_handler="resolve")
+        sub = experiments.add_parser(name, aliases=aliases(cli), help=cli.SUMMARY,
+                                     description=f"sweep of: {cli.SUMMARY}", conflict_handler="resolve")
         cli.add_arguments(sub)
         _add_options(sub, with_grid=True)
     parser.set_defaults(func=run)

@@ -34,10 +34,10 @@ class ExperimentError(RuntimeError):
 
 def experiment_cli(name: str) -> ModuleType:
     """The cli module of experiment ``name`` (a ``bss2 run`` name or a dotted module path)."""
-    from bss2_experiments.commands.run import experiment_clis
-    clis = experiment_clis()
-    if name in clis:
-        return clis[name]
+    from bss2_experiments.commands.run import experiment_clis, find_experiment
+    found = find_experiment(name)
+    if found is not None:
+        return found
     if "." in name:
         try:
             module = importlib.import_module(name)
@@ -47,7 +47,7 @@ def experiment_cli(name: str) -> ModuleType:
         if missing:
             raise ExperimentError(f"{name} is no experiment cli: it lacks {', '.join(missing)}")
         return module
-    raise ExperimentError(f"unknown experiment {name!r}; choose one of {', '.join(clis)} "
+    raise ExperimentError(f"unknown experiment {name!r}; choose one of {', '.join(experiment_clis())} "
                           "(or give the dotted path of a module with add_arguments/main)")
 
 
