@@ -3,7 +3,10 @@
 A run validates the configuration and stimulus, applies this chip's transfer functions
 and fixed-pattern noise, flattens synapses and routing into a fan-out table, passes the
 stimulus through the FPGA link model, integrates every trial with the compiled kernel
-(:mod:`emulator.integrator`) and digitises the recordings.
+(:mod:`emulator.integrator`) and digitises the recordings. The correlation sensors follow
+the run's events and spikes when a PPU program reads them or the readout asks for their
+end-of-run values (``readout.correlation_at_end``), with the per-quadrant amplitude and time
+constant of ``config.correlation`` (:mod:`emulator.correlation`).
 
 Quiescent neurons are not integrated: a neuron that receives no synaptic input, no
 constant current, has no adaptation or exponential term, is not recorded by the MADC and
@@ -19,14 +22,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import integrator as K
-from .correlation import CorrelationSensors, SensorRoutes
+from .correlation import CorrelationSensors, SensorRoutes, sensor_parameters
 from .errors import ConfigurationError, PlasticityError
 from .fanout import FanOut, build_fanout
 from .fixed_pattern import FixedPattern
 from .input_link import DeliveredEvents, deliver
-from .interface import (MADC_SAMPLE_RATE_MHZ, N_NEURONS, CADCSamples, ChipConfiguration, MADCSource,
-                        MADCTrace, NeuronConfig, PlasticityOutput, RunResult, SpikeRecord, Stimulus, SynapseConfig,
-                        quantise_to_fpga_ticks)
+from .interface import (MADC_SAMPLE_RATE_MHZ, N_NEURONS, CADCSamples, ChipConfiguration, CorrelationReads,
+                        MADCSource, MADCTrace, NeuronConfig, PlasticityOutput, RunResult, SpikeRecord, Stimulus,
+                        SynapseConfig, quantise_to_fpga_ticks)
 from .random_streams import trial_seeds
 from .segments import IntegrationState
 from .readout import cadc_codes, madc_codes
@@ -125,6 +128,19 @@ class Emulator:
             capmem_noise = rng.normal(0.0, self.noise.capmem_dac, (len(NeuronConfig.analog_fields()), N_NEURONS))
         return neuron_physics(config.neurons, self.fixed_pattern, config.synapse_dac_bias, capmem_noise)
 
+    def correlation_sensors(self, config: ChipConfiguration) -> CorrelationSensors:
+        """Fresh (discharged) sensors with this chip's per-quadrant amplitude and time
+        constant for ``config.correlation`` (:func:`emulator.correlation.sensor_parameters`)."""
+        fpn = self.fixed_pattern
+        amplitude, tau = sensor_parameters(config.correlation, fpn.correlation_tau_gain, fpn.correlation_tau_exponent,
+                                           fpn.correlation_amplitude_gain, fpn.correlation_amplitude_exponent)
+        return CorrelationSensors(tau, amplitude)
+
+    def _read_correlation(self, sensors: CorrelationSensors, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """8-bit reads of all sensors (both hemispheres) with this chip's readout deviations."""
+        fpn = self.fixed_pattern
+        return sensors.readout(fpn.correlation_gain, fpn.correlation_offset_lsb, self.noise.cadc_lsb, rng)
+
     def _active_neurons(self, config: ChipConfiguration, physics: NeuronPhysics, fanout: FanOut) -> np.ndarray:
         active = np.zeros(N_NEURONS, bool)
         active[fanout.target[fanout.amplitude != 0]] = True
@@ -181,8 +197,36 @@ class Emulator:
         out = integration.advance(fanout.remap_targets(prep.compact), prep.source_of_neuron[idx], events.ptr,
                                   events.time_us, fanout.source_of_label[events.label].astype(np.int64), 0.0,
                                   n_steps, prep.madc_index, prep.madc_row, cadc_times)
+        correlation = None
+        if config.readout.correlation_at_end:
+            correlation = self._correlation_after(config, fanout, events, prep, out.spike_time_us, out.spike_index, rng)
         return self._result(config, duration_us, seed, rng, physics, prep, events.dropped, out.spike_time_us,
-                            out.spike_index, out.madc, cadc_times, out.cadc, integration.rate_counter)
+                            out.spike_index, out.madc, cadc_times, out.cadc, integration.rate_counter,
+                            correlation=correlation)
+
+    def _correlation_after(self, config: ChipConfiguration, fanout: FanOut, events: DeliveredEvents,
+                           prep: "_Prepared", spike_times: list, spike_indices: list,
+                           rng: np.random.Generator) -> CorrelationReads:
+        """Sensor reads at the end of a run without a PPU program: the synapses do not
+        change during such a run, so each trial's sensors follow from its input events and
+        spikes after the integration."""
+        routes = SensorRoutes.build(config.routing, config.synapses.row_modes, fanout.source_of_label)
+        causal, acausal = [], []
+        for b, (times, index) in enumerate(zip(spike_times, spike_indices)):
+            order = np.argsort(times, kind="stable")
+            post_time, post_neuron = np.asarray(times)[order], prep.idx[np.asarray(index, np.int64)[order]]
+            ev = slice(events.ptr[b], events.ptr[b + 1])
+            pre_time = np.concatenate([events.time_us[ev], post_time])
+            pre_source = np.concatenate([fanout.source_of_label[events.label[ev]].astype(np.int64),
+                                         prep.source_of_neuron[post_neuron]])
+            by_time = np.argsort(pre_time, kind="stable")
+            sensors = self.correlation_sensors(config)
+            sensors.accumulate(routes, config.synapses.labels, pre_time[by_time], pre_source[by_time],
+                               post_time, post_neuron)
+            reads = self._read_correlation(sensors, rng)
+            causal.append(reads[0])
+            acausal.append(reads[1])
+        return CorrelationReads(np.stack(causal), np.stack(acausal))
 
     def _run_plastic(self, config: ChipConfiguration, n_trials: int, duration_us: float, seed: int,
                      rng: np.random.Generator, physics: NeuronPhysics, fanout: FanOut,
@@ -203,10 +247,10 @@ class Emulator:
         routes = SensorRoutes.build(config.routing, config.synapses.row_modes, fanout.source_of_label)
         streams = trial_seeds(seed, n_trials)
         spike_times, spike_indices, madc_grids, cadc_values, counters = [], [], [], [], []
-        weights_after, labels_after, mailboxes, cycles, events_sent = [], [], [], [], []
+        weights_after, labels_after, mailboxes, cycles, events_sent, end_reads = [], [], [], [], [], []
         for b in range(n_trials):
             synapses = config.synapses.copy()
-            sensors = CorrelationSensors()
+            sensors = self.correlation_sensors(config)
             ppus = PPUPair(program, seed + b)
             integration = IntegrationState(prep.P, 1, streams[b:b + 1], self.dt_us, self.noise.spike_jitter_us)
             ev = slice(events.ptr[b], events.ptr[b + 1])
@@ -249,14 +293,19 @@ class Emulator:
             mailboxes.append(ppus.mailbox)
             cycles.append(ppus.cycles_per_call)
             events_sent.append(ppus.events_sent)
+            if config.readout.correlation_at_end:
+                end_reads.append(self._read_correlation(sensors, rng))
         measured = [c for trial in cycles for c in trial]
         plasticity = PlasticityOutput(
             weights=np.stack(weights_after), labels=np.stack(labels_after), mailbox=np.stack(mailboxes),
             cycles_per_call={program.kernel: int(max(measured)) if measured else estimated_cycles},
             calls=int(calls.size), events_sent=np.stack(events_sent))
+        correlation = None
+        if end_reads:
+            correlation = CorrelationReads(np.stack([r[0] for r in end_reads]), np.stack([r[1] for r in end_reads]))
         return self._result(config, duration_us, seed, rng, physics, prep, events.dropped, spike_times,
                             spike_indices, np.concatenate(madc_grids), cadc_times, np.concatenate(cadc_values),
-                            np.stack(counters), plasticity)
+                            np.stack(counters), plasticity, correlation)
 
     def _ppu_call(self, ppus: "PPUPair", time_us: float, synapses: SynapseConfig, sensors: CorrelationSensors,
                   integration: IntegrationState, prep: "_Prepared", physics: NeuronPhysics,
@@ -287,7 +336,7 @@ class Emulator:
         return time_us[order], source[order]
 
     def _result(self, config, duration_us, seed, rng, physics, prep, dropped, spike_times, spike_indices,
-                madc_grid, cadc_times, cadc_values, rate_counter, plasticity=None) -> RunResult:
+                madc_grid, cadc_times, cadc_values, rate_counter, plasticity=None, correlation=None) -> RunResult:
         n_trials = len(spike_times)
         counters = np.zeros((n_trials, N_NEURONS), np.uint8)
         counters[:, prep.idx] = np.minimum(rate_counter, 255)
@@ -297,7 +346,7 @@ class Emulator:
             dropped_events=np.asarray(dropped, np.int64),
             madc=self._madc(config.readout, prep.madc_neurons, madc_grid, duration_us, rng) if prep.madc_neurons else None,
             cadc=self._cadc(config.readout, physics, prep.idx, cadc_times, cadc_values, rng) if cadc_times.size else None,
-            plasticity=plasticity, rate_counters=counters)
+            plasticity=plasticity, rate_counters=counters, correlation=correlation)
 
     @staticmethod
     def _cadc_times(config: ChipConfiguration, duration_us: float) -> np.ndarray:

@@ -5,12 +5,28 @@ Each synapse holds two analog accumulators that the PPU reads through the CADC
 that the synapse passes (its row receives the event and the labels match; the weight does
 not matter) leaves a trace decaying with ``tau``; a postsynaptic spike adds
 ``amplitude x pre-trace`` to the causal accumulator, and symmetrically a pre event adds
-``amplitude x post-trace`` to the acausal one. calix calibrates ``tau`` to 5 us and the
-amplitude to 0.5 CADC LSB per correlated pair; both are the emulator's nominal values.
-Readouts are 8 bit: ``offset + gain x accumulated`` with per-synapse fixed-pattern noise,
-saturating at 255. The sensors only change on events and spikes, so they are updated
-from a segment's event and spike lists after the membrane integration of that segment
-(weights only change at PPU calls, between segments).
+``amplitude x post-trace`` to the acausal one. Readouts are 8 bit: ``offset + gain x
+accumulated`` with per-synapse fixed-pattern noise, saturating at 255. The sensors only
+change on events and spikes, so they are updated from a segment's event and spike lists
+after the membrane integration of that segment (weights only change at PPU calls, between
+segments).
+
+Amplitude and time constant are set per CapMem quadrant by two bias currents
+(:class:`emulator.interface.CorrelationSensorConfig`, names after calix
+``calix.spiking.correlation``). This emulator's transfer model, per quadrant ``q``::
+
+    tau_us[q]        = g_tau[q] * 5 us   * (240 / i_bias_ramp_dac)^p_tau[q]
+    amplitude_lsb[q] = g_amp[q] * 0.5    * (200 / i_bias_store_dac)^p_amp[q] * v_res_meas_mv / 900
+
+(DAC values below 1 count as 1). A bias current discharges (ramp) or limits the charge
+moved into (store) a capacitor, hence the inverse power laws; calix searches both biases
+with ``inverted=True`` for the same reason. On the design chip (``g = p = 1``) DAC 240 and
+200 give calix' default target, 5 us and 0.5 LSB, and calix' feasible targets (2..30 us,
+0.2..2.0 LSB per pair) lie at ramp DAC 40..600 and store DAC 50..500. The per-quadrant
+deviations ``g`` (log-normal, sigma 0.25) and ``p`` (N(1, 0.05)) are fixed-pattern noise
+(:mod:`emulator.fixed_pattern`). Without a configuration (``ChipConfiguration.correlation
+= None``) every quadrant has the calibrated nominal values :data:`TAU_CORRELATION_US` and
+:data:`AMPLITUDE_LSB` exactly (calix' default calibration applied).
 """
 from __future__ import annotations
 
@@ -19,11 +35,42 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from .interface import CADC_MAX_LSB, N_COLUMNS, N_HEMISPHERES, N_NEURONS, N_ROWS, EventRouting, RowMode
+from .interface import (CADC_MAX_LSB, N_COLUMNS, N_HEMISPHERES, N_NEURONS, N_QUADRANTS, N_ROWS,
+                        CorrelationSensorConfig, EventRouting, RowMode)
 from .random_streams import gaussian_at
 
 TAU_CORRELATION_US = 5.0
+"""Time constant of calix' default correlation calibration (``CorrelationCalibTarget``)."""
 AMPLITUDE_LSB = 0.5
+"""Amplitude (CADC LSB per correlated pair at delay 0) of calix' default calibration."""
+RAMP_REFERENCE_DAC = 240
+"""Ramp bias at which the design chip's time constant is :data:`TAU_CORRELATION_US`."""
+STORE_REFERENCE_DAC = 200
+"""Store bias at which the design chip's amplitude is :data:`AMPLITUDE_LSB`."""
+V_RES_MEAS_REFERENCE_MV = 900.0
+"""calix' recommended ``v_res_meas`` (0.9 V), at which the amplitudes above hold."""
+
+
+def sensor_parameters(config: CorrelationSensorConfig | None, tau_gain: np.ndarray, tau_exponent: np.ndarray,
+                      amplitude_gain: np.ndarray, amplitude_exponent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-quadrant ``(amplitude_lsb, tau_us)``, shape (4,) each, from the bias DACs through
+    the transfer model of the module docstring with this chip's per-quadrant deviations;
+    ``config=None``: the calibrated nominal values."""
+    if config is None:
+        return np.full(N_QUADRANTS, AMPLITUDE_LSB), np.full(N_QUADRANTS, TAU_CORRELATION_US)
+    ramp = np.maximum(np.asarray(config.i_bias_ramp_dac, float), 1.0)
+    store = np.maximum(np.asarray(config.i_bias_store_dac, float), 1.0)
+    tau = tau_gain * TAU_CORRELATION_US * (RAMP_REFERENCE_DAC / ramp) ** tau_exponent
+    amplitude = (amplitude_gain * AMPLITUDE_LSB * (STORE_REFERENCE_DAC / store) ** amplitude_exponent
+                 * config.v_res_meas_mv / V_RES_MEAS_REFERENCE_MV)
+    return amplitude, tau
+
+
+def _per_column(per_quadrant: float | np.ndarray) -> np.ndarray:
+    """(2, 256) array of a per-quadrant (4,) or global value: quadrant of ``(h, c)`` is
+    ``2 h + c // 128``."""
+    q = np.broadcast_to(np.asarray(per_quadrant, float), (N_QUADRANTS,))
+    return np.repeat(q.reshape(N_HEMISPHERES, 2), N_COLUMNS // 2, axis=1)
 
 
 @dataclass
@@ -49,12 +96,14 @@ class SensorRoutes:
 
 
 class CorrelationSensors:
-    """The accumulators and traces of all 131,072 synapses of one trial."""
+    """The accumulators and traces of all 131,072 synapses of one trial; ``tau_us`` and
+    ``amplitude_lsb`` are one value or one per quadrant (4,)."""
 
-    def __init__(self, tau_us: float = TAU_CORRELATION_US, amplitude_lsb: float = AMPLITUDE_LSB):
+    def __init__(self, tau_us: float | np.ndarray = TAU_CORRELATION_US,
+                 amplitude_lsb: float | np.ndarray = AMPLITUDE_LSB):
         shape = (N_HEMISPHERES, N_ROWS, N_COLUMNS)
-        self.tau_us = tau_us
-        self.amplitude_lsb = amplitude_lsb
+        self.tau_us = _per_column(tau_us)
+        self.amplitude_lsb = _per_column(amplitude_lsb)
         self.causal = np.zeros(shape)
         self.acausal = np.zeros(shape)
         self.pre_trace = np.zeros(shape)
@@ -107,6 +156,7 @@ def _read_sensors(acc, gain, offset, noise_lsb, key, out):
 @numba.njit(cache=True)
 def _accumulate(causal, acausal, pre_trace, pre_time, post_trace, post_time, syn_labels,
                 ptr, hemi, row, label, ev_time, ev_source, sp_time, sp_neuron, tau, amp):
+    """Pairs of one segment; ``tau`` and ``amp`` are per column, (2, 256)."""
     n_ev = ev_time.size
     n_sp = sp_time.size
     e = 0
@@ -125,8 +175,9 @@ def _accumulate(causal, acausal, pre_trace, pre_time, post_trace, post_time, syn
                     if syn_labels[h, r, c] != label[k]:
                         continue
                     n = h * syn_labels.shape[2] + c
-                    acausal[h, r, c] += amp * post_trace[n] * np.exp(-(t - post_time[n]) / tau)
-                    pre_trace[h, r, c] = pre_trace[h, r, c] * np.exp(-(t - pre_time[h, r, c]) / tau) + 1.0
+                    tau_c = tau[h, c]
+                    acausal[h, r, c] += amp[h, c] * post_trace[n] * np.exp(-(t - post_time[n]) / tau_c)
+                    pre_trace[h, r, c] = pre_trace[h, r, c] * np.exp(-(t - pre_time[h, r, c]) / tau_c) + 1.0
                     pre_time[h, r, c] = t
         else:
             t = sp_time[s]
@@ -134,8 +185,10 @@ def _accumulate(causal, acausal, pre_trace, pre_time, post_trace, post_time, syn
             s += 1
             h = n // syn_labels.shape[2]
             c = n % syn_labels.shape[2]
+            tau_c = tau[h, c]
+            amp_c = amp[h, c]
             for r in range(syn_labels.shape[1]):
                 if pre_trace[h, r, c] > 0.0:
-                    causal[h, r, c] += amp * pre_trace[h, r, c] * np.exp(-(t - pre_time[h, r, c]) / tau)
-            post_trace[n] = post_trace[n] * np.exp(-(t - post_time[n]) / tau) + 1.0
+                    causal[h, r, c] += amp_c * pre_trace[h, r, c] * np.exp(-(t - pre_time[h, r, c]) / tau_c)
+            post_trace[n] = post_trace[n] * np.exp(-(t - post_time[n]) / tau_c) + 1.0
             post_time[n] = t

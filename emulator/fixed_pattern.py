@@ -24,8 +24,14 @@ exponential term
 exponential slope Delta_T         N(12 mV, 1.5 mV)
 CADC channels                     offset N(0, 20 LSB) (calix tests bound the fitted
                                   offsets' std by 20 LSB), gain N(1, 2 %)
-correlation sensors               amplitude N(1, 10 %), offset N(4, 2) LSB
+correlation sensors               amplitude N(1, 10 %), offset N(4, 2) LSB per synapse
+correlation biases per quadrant   amplitude and time-constant gain log-normal, sigma 0.25;
+                                  power-law exponent N(1, 0.05) (the transfer model is in
+                                  :mod:`emulator.correlation`)
 ================================  =========================================================
+
+Quantities added later draw from streams after all earlier ones, so a chip id keeps its
+earlier deviations (the per-quadrant correlation biases came after the per-synapse ones).
 """
 from __future__ import annotations
 
@@ -42,6 +48,9 @@ calibrations cached for the old model no longer match."""
 POTENTIALS = ("leak_v_leak", "reset_v_reset", "threshold_v_threshold", "excitatory_input_v_rev_coba",
               "inhibitory_input_v_rev_coba", "adaptation_v_ref", "exponential_v_exp")
 """CapMem voltage cells that set a potential."""
+CORRELATION_BIAS_FIELDS = ("correlation_tau_gain", "correlation_tau_exponent", "correlation_amplitude_gain",
+                           "correlation_amplitude_exponent")
+"""Per-quadrant deviations of the correlation-sensor biases (unity on the design chip)."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,14 @@ class FixedPattern:
     """(2, 256, 256): amplitude of each synapse's correlation sensor."""
     correlation_offset_lsb: np.ndarray
     """(2, 256, 256): offset of each correlation readout in CADC LSB."""
+    correlation_tau_gain: np.ndarray
+    """(4,): per quadrant, multiplies the sensors' time constant at a given ramp bias."""
+    correlation_tau_exponent: np.ndarray
+    """(4,): per quadrant, power-law exponent of time constant over ramp bias."""
+    correlation_amplitude_gain: np.ndarray
+    """(4,): per quadrant, multiplies the amplitude per pair at a given store bias."""
+    correlation_amplitude_exponent: np.ndarray
+    """(4,): per quadrant, power-law exponent of amplitude over store bias."""
 
     @classmethod
     def ideal(cls) -> "FixedPattern":
@@ -95,7 +112,8 @@ class FixedPattern:
             quadrant_bias_gain=np.ones(N_QUADRANTS), offset_current_gain=ones,
             adaptation_gain=np.ones((3, N_NEURONS)), exponential_gain=ones,
             exponential_slope_mv=np.full(N_NEURONS, 12.0), cadc_offset_lsb=zeros, cadc_gain=ones,
-            correlation_gain=np.ones(synapses), correlation_offset_lsb=np.zeros(synapses))
+            correlation_gain=np.ones(synapses), correlation_offset_lsb=np.zeros(synapses),
+            **{name: np.ones(N_QUADRANTS) for name in CORRELATION_BIAS_FIELDS})
 
     @classmethod
     def for_chip(cls, chip_id: int) -> "FixedPattern":
@@ -127,5 +145,9 @@ class FixedPattern:
             exponential_gain=lognormal(0.20), exponential_slope_mv=rng().normal(12.0, 1.5, N_NEURONS),
             cadc_offset_lsb=rng().normal(0.0, 20.0, N_NEURONS), cadc_gain=rng().normal(1.0, 0.02, N_NEURONS),
             correlation_gain=np.clip(rng().normal(1.0, 0.10, synapses), 0.6, 1.4),
-            correlation_offset_lsb=np.clip(rng().normal(4.0, 2.0, synapses), 0.0, 12.0))
+            correlation_offset_lsb=np.clip(rng().normal(4.0, 2.0, synapses), 0.0, 12.0),
+            correlation_tau_gain=lognormal(0.25, N_QUADRANTS),
+            correlation_tau_exponent=np.clip(rng().normal(1.0, 0.05, N_QUADRANTS), 0.85, 1.15),
+            correlation_amplitude_gain=lognormal(0.25, N_QUADRANTS),
+            correlation_amplitude_exponent=np.clip(rng().normal(1.0, 0.05, N_QUADRANTS), 0.85, 1.15))
 

@@ -277,6 +277,10 @@ class ReadoutConfig:
       ``cadc_reference_dac`` set, every channel reads a shared CapMem reference voltage
       instead of its membrane (used to calibrate channel offsets).
     * ``cadc_channel_offset``: digital per-channel offset (-128..127) added to CADC reads.
+    * ``correlation_at_end``: at the end of the run, read the causal and acausal
+      correlation sensors of every synapse through the CADC (8 bit), as calix reads them
+      from the host (``read_correlation``); they arrive in :attr:`RunResult.correlation`.
+      Sensors start each trial discharged (reset).
     """
 
     madc_neurons: tuple[int, ...] = ()
@@ -284,6 +288,7 @@ class ReadoutConfig:
     cadc_period_us: float | None = None
     cadc_reference_dac: int | None = None
     cadc_channel_offset: np.ndarray = field(default_factory=lambda: np.zeros(N_NEURONS, dtype=np.int32))
+    correlation_at_end: bool = False
 
     def validate(self) -> None:
         neurons = [int(n) for n in self.madc_neurons]
@@ -304,6 +309,66 @@ class ReadoutConfig:
             raise ConfigurationError("cadc_channel_offset needs shape (512,) and values in -128..127")
 
 
+CORRELATION_V_RES_MEAS_RANGE_MV = (600.0, 1200.0)
+"""Allowed range of the board voltage ``v_res_meas`` (calix recommends ~0.9 V)."""
+
+
+@dataclass
+class CorrelationSensorConfig:
+    """Bias settings of the synapses' correlation sensors, per CapMem quadrant.
+
+    Names follow the real biases (calix ``calix.spiking.correlation``; halco
+    ``CapMemCellOnCapMemBlock.syn_i_bias_ramp`` / ``syn_i_bias_store``):
+
+    * ``i_bias_ramp_dac`` (4,) CapMem DAC 0..1022: the sensors' ramp/reset bias current,
+      which sets the decay of the pre and post traces: **larger = shorter time constant**;
+    * ``i_bias_store_dac`` (4,) CapMem DAC 0..1022: the store bias current, which sets how
+      much charge one correlated pair moves into the accumulator: **larger = smaller
+      amplitude**;
+    * ``v_res_meas_mv``: the board voltage the measurement capacitors reset to (one per
+      chip, 600..1200 mV, calix default 900 mV); higher gives larger amplitudes.
+
+    Quadrant ``q`` holds the synapses of columns ``(q % 2) * 128 ..`` of hemisphere
+    ``q // 2`` (the quadrant of the neuron below them, :func:`quadrant_of`). What a DAC
+    value means differs per chip and quadrant (fixed-pattern noise): ``calibration.correlation``
+    finds the values for a target amplitude (CADC LSB per pair) and time constant (us).
+
+    ``ChipConfiguration.correlation = None`` (the default) means the sensors as calix'
+    default correlation calibration leaves them (``CorrelationCalibTarget``: 0.5 CADC LSB
+    per correlated pair at delay 0, time constant 5 us, in every quadrant); a hardware
+    adapter applies that calibration, the emulator uses these nominal values directly.
+    """
+
+    i_bias_ramp_dac: np.ndarray = field(default_factory=lambda: np.full(N_QUADRANTS, 240, dtype=np.int32))
+    i_bias_store_dac: np.ndarray = field(default_factory=lambda: np.full(N_QUADRANTS, 200, dtype=np.int32))
+    v_res_meas_mv: float = 900.0
+
+    def copy(self) -> "CorrelationSensorConfig":
+        return CorrelationSensorConfig(np.array(self.i_bias_ramp_dac, np.int32).copy(),
+                                       np.array(self.i_bias_store_dac, np.int32).copy(), float(self.v_res_meas_mv))
+
+    def validate(self) -> None:
+        for name in ("i_bias_ramp_dac", "i_bias_store_dac"):
+            value = np.asarray(getattr(self, name))
+            if value.shape != (N_QUADRANTS,):
+                raise ConfigurationError(
+                    f"CorrelationSensorConfig.{name} has shape {value.shape}; it needs one CapMem DAC value "
+                    f"per quadrant, shape ({N_QUADRANTS},)")
+            if not np.issubdtype(value.dtype, np.integer):
+                raise ConfigurationError(f"CorrelationSensorConfig.{name} must hold integers (CapMem DAC), "
+                                         f"got dtype {value.dtype}; round the values")
+            bad = np.flatnonzero((value < 0) | (value > CAPMEM_MAX_DAC))
+            if bad.size:
+                raise ConfigurationError(
+                    f"CorrelationSensorConfig.{name} must lie in 0..{CAPMEM_MAX_DAC} (CapMem DAC); quadrant "
+                    f"{bad[0]} has {value[bad[0]]}")
+        low, high = CORRELATION_V_RES_MEAS_RANGE_MV
+        if not np.isfinite(self.v_res_meas_mv) or not low <= self.v_res_meas_mv <= high:
+            raise ConfigurationError(
+                f"CorrelationSensorConfig.v_res_meas_mv = {self.v_res_meas_mv} mV is outside {low:.0f}..{high:.0f} mV; "
+                f"calix recommends 900 mV (raise it only when amplitudes cannot be reached)")
+
+
 @dataclass
 class ChipConfiguration:
     """Everything the chip is configured with before a run."""
@@ -315,13 +380,17 @@ class ChipConfiguration:
     synapse_dac_bias: np.ndarray = field(default_factory=lambda: np.full(N_QUADRANTS, 600, dtype=np.int32))
     """Global synapse DAC bias per quadrant (CapMem DAC): scales every weight's current."""
     plasticity: tuple[PlasticityProgram, ...] = ()
+    correlation: CorrelationSensorConfig | None = None
+    """Correlation-sensor biases; ``None`` = calix' default calibration (0.5 CADC LSB per
+    pair, 5 us), see :class:`CorrelationSensorConfig`."""
 
     def copy(self) -> "ChipConfiguration":
         return ChipConfiguration(
             self.neurons.copy(), self.synapses.copy(),
             EventRouting(*(np.array(a) for a in dataclasses.astuple(self.routing))),
             dataclasses.replace(self.readout, cadc_channel_offset=self.readout.cadc_channel_offset.copy()),
-            self.synapse_dac_bias.copy(), tuple(self.plasticity))
+            self.synapse_dac_bias.copy(), tuple(self.plasticity),
+            None if self.correlation is None else self.correlation.copy())
 
     def validate(self) -> None:
         self.neurons.validate()
@@ -331,6 +400,12 @@ class ChipConfiguration:
         bias = np.asarray(self.synapse_dac_bias)
         if bias.shape != (N_QUADRANTS,) or bias.min() < 0 or bias.max() > CAPMEM_MAX_DAC:
             raise ConfigurationError(f"synapse_dac_bias needs {N_QUADRANTS} values in 0..{CAPMEM_MAX_DAC}")
+        if self.correlation is not None:
+            if not isinstance(self.correlation, CorrelationSensorConfig):
+                raise ConfigurationError(
+                    f"ChipConfiguration.correlation must be a CorrelationSensorConfig or None, got "
+                    f"{type(self.correlation).__name__}")
+            self.correlation.validate()
 
 
 @dataclass
@@ -455,6 +530,17 @@ class PlasticityOutput:
 
 
 @dataclass
+class CorrelationReads:
+    """8-bit CADC reads of the correlation sensors at the end of a run:
+    ``causal[trial, h, row, column]`` and ``acausal[...]`` (uint8, (n_trials, 2, 256, 256)).
+    A read is ``offset + gain x accumulated`` per synapse (both fixed-pattern), so subtract
+    the read of an unstimulated trial (the baseline) to get the accumulated correlation."""
+
+    causal: np.ndarray
+    acausal: np.ndarray
+
+
+@dataclass
 class RunResult:
     """Everything a run returns. ``dropped_events[trial]`` counts input events the link
     could not deliver; nothing is dropped silently."""
@@ -470,6 +556,8 @@ class RunResult:
     plasticity: PlasticityOutput | None = None
     rate_counters: np.ndarray | None = None
     """(n_trials, 512) 8-bit spike counters at the end of the run (saturating at 255)."""
+    correlation: CorrelationReads | None = None
+    """Correlation-sensor reads at the end of the run (``readout.correlation_at_end``)."""
 
 
 @runtime_checkable

@@ -1,5 +1,6 @@
 """PPU kernels running inside the emulator: STDP shape, R-STDP, homeostasis, structural
-plasticity, and refusal of bad programs."""
+plasticity, and refusal of bad programs; configurable correlation sensors and their
+end-of-run readout."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +9,8 @@ import pytest
 from emulator.chip import Emulator
 from emulator.correlation import TAU_CORRELATION_US
 from emulator.errors import PlasticityError
-from emulator.interface import ChipConfiguration, EventRouting, PlasticityProgram, PlasticityTimer, RowMode, Stimulus
+from emulator.interface import (ChipConfiguration, CorrelationSensorConfig, EventRouting, PlasticityProgram,
+                                PlasticityTimer, RowMode, Stimulus)
 
 PAIRINGS = 60
 PAIRING_PERIOD_US = 40.0
@@ -51,11 +53,31 @@ def stdp_program(duration_us: float, rows) -> PlasticityProgram:
                              {"factor": 127, "reset": 1, "rows": rows}, hemispheres=(0,))
 
 
-def test_stdp_kernel_in_the_emulator_has_the_stdp_window_shape():
+def quadrant_biases(ramp: int, store: int) -> CorrelationSensorConfig:
+    return CorrelationSensorConfig(np.full(4, ramp, np.int32), np.full(4, store, np.int32))
+
+
+def stdp_window(sensors: CorrelationSensorConfig | None = None):
+    """The STDP experiment below on the ideal chip: (pairing offsets, run result, stimulus)."""
     offsets = np.array([-12.0, -6.0, -3.0, -1.0, 1.5, 3.0, 6.0, 12.0])   # > 0: pre before post
     cfg, stim, duration = pairing_chip(offsets)
     cfg.plasticity = (stdp_program(duration, list(range(offsets.size))),)
-    result = Emulator(ideal=True).run(cfg, stim, duration, seed=0)
+    cfg.correlation = sensors
+    return offsets, Emulator(ideal=True).run(cfg, stim, duration, seed=0), stim
+
+
+def window_tau_us(offsets, result, stim) -> float:
+    """Time constant (us) of the causal half of the STDP window: dw ~ exp(-dt / tau)."""
+    post = np.array([result.spikes.times_of(n)[:PAIRINGS] for n in range(offsets.size)])
+    pre_times = [stim.time_us[stim.label == 100 + n] for n in range(offsets.size)]
+    dt = np.array([np.median(post[n] - pre_times[n]) for n in range(offsets.size)])
+    dw = result.plasticity.weights[0, 0, np.arange(offsets.size), np.arange(offsets.size)].astype(int) - W0
+    causal = (dt > 0) & (dw > 0)
+    return -1.0 / np.polyfit(dt[causal], np.log(dw[causal]), 1)[0]
+
+
+def test_stdp_kernel_in_the_emulator_has_the_stdp_window_shape():
+    offsets, result, stim = stdp_window()
     spikes = result.spikes
     post = np.array([spikes.times_of(n)[:PAIRINGS] for n in range(offsets.size)])
     assert post.shape == (offsets.size, PAIRINGS)                  # every teacher burst fired its neuron
@@ -67,8 +89,7 @@ def test_stdp_kernel_in_the_emulator_has_the_stdp_window_shape():
     causal = dt > 0
     assert np.all(np.diff(dw[causal]) <= 0)                       # decays with |dt|
     assert np.all(np.diff(dw[~causal]) <= 0)
-    slope = np.polyfit(dt[causal], np.log(dw[causal]), 1)[0]      # dw ~ exp(-dt / tau)
-    assert -1.0 / slope == pytest.approx(TAU_CORRELATION_US, rel=0.25)
+    assert window_tau_us(offsets, result, stim) == pytest.approx(TAU_CORRELATION_US, rel=0.25)
     assert result.plasticity.calls == 1
     assert result.plasticity.cycles_per_call["stdp"] > 0
 
@@ -195,3 +216,68 @@ def test_events_a_kernel_sends_to_an_unrouted_label_reach_nothing():
     result = Emulator(ideal=True).run(cfg, Stimulus.empty(1), 70.0, seed=3)
     assert result.plasticity.events_sent.tolist() == [[18, 0]]
     assert result.spikes.time_us.size == 0
+
+
+def test_default_bias_configuration_is_the_nominal_correlation_calibration():
+    """On the design chip the default CorrelationSensorConfig (ramp 240, store 200) gives
+    calix' default calibration, 0.5 LSB / 5 us, exactly what ``correlation=None`` means:
+    the STDP experiment ends with identical weights."""
+    _, nominal, _ = stdp_window(None)
+    _, biased, _ = stdp_window(CorrelationSensorConfig())
+    np.testing.assert_array_equal(nominal.plasticity.weights, biased.plasticity.weights)
+    sensors = Emulator(ideal=True).correlation_sensors(ChipConfiguration(correlation=CorrelationSensorConfig()))
+    assert np.allclose(sensors.tau_us, TAU_CORRELATION_US) and np.allclose(sensors.amplitude_lsb, 0.5)
+
+
+def test_stdp_window_follows_the_configured_correlation_time_constant():
+    """Ramp bias 120 instead of 240 doubles the sensors' time constant on the design chip:
+    the STDP window the kernel learns widens from ~5 to ~10 us."""
+    tau_default = window_tau_us(*stdp_window(None))
+    tau_slow = window_tau_us(*stdp_window(quadrant_biases(120, 200)))
+    print("STDP window tau (us):", round(tau_default, 2), round(tau_slow, 2))
+    assert tau_slow == pytest.approx(2 * TAU_CORRELATION_US, rel=0.25)
+    assert tau_slow / tau_default == pytest.approx(2.0, rel=0.2)
+
+
+def test_per_quadrant_sensor_parameters_are_fixed_per_chip():
+    cfg = ChipConfiguration(correlation=quadrant_biases(240, 200))
+    a, b, other = Emulator(chip_id=3), Emulator(chip_id=3), Emulator(chip_id=4)
+    tau_a, tau_other = a.correlation_sensors(cfg).tau_us, other.correlation_sensors(cfg).tau_us
+    np.testing.assert_array_equal(tau_a, b.correlation_sensors(cfg).tau_us)
+    assert not np.allclose(tau_a, tau_other)
+    assert np.unique(tau_a).size == 4                              # one value per quadrant
+    assert np.all(tau_a[0, :128] == tau_a[0, 0]) and tau_a[0, 0] != tau_a[0, 128]
+    default = a.correlation_sensors(ChipConfiguration())           # None: calibrated nominal on every chip
+    assert np.all(default.tau_us == TAU_CORRELATION_US) and np.all(default.amplitude_lsb == 0.5)
+
+
+def expected_correlation(pre: np.ndarray, post: np.ndarray, amplitude: float, tau: float) -> tuple[float, float]:
+    """Accumulated causal and acausal correlation of one synapse: every post spike adds
+    ``amplitude x`` the decayed sum of all earlier pre events, and vice versa."""
+    causal = sum(amplitude * np.exp(-(t - pre[pre < t]) / tau).sum() for t in post)
+    acausal = sum(amplitude * np.exp(-(t - post[post < t]) / tau).sum() for t in pre)
+    return causal, acausal
+
+
+def test_correlation_reads_at_end_of_a_run_match_the_pairs():
+    """Ideal chip (no offsets, gains 1, no noise), store bias 100 = 1 LSB per pair: the
+    end-of-run reads equal the accumulated pair correlation rounded to the LSB, with and
+    without a PPU program (a kernel that neither resets nor learns leaves them alone)."""
+    offsets = np.array([-4.0, 2.0])
+    cfg, stim, duration = pairing_chip(offsets)
+    cfg.correlation = quadrant_biases(240, 100)
+    cfg.readout.correlation_at_end = True
+    static = Emulator(ideal=True).run(cfg, stim, duration, seed=0)
+    cfg.plasticity = (PlasticityProgram("stdp", PlasticityTimer(10.0, 1000.0, 1),
+                                        {"factor": 0, "reset": 0, "rows": [0, 1]}, hemispheres=(0,)),)
+    plastic = Emulator(ideal=True).run(cfg, stim, duration, seed=0)
+    for n in range(offsets.size):
+        pre = stim.time_us[stim.label == 100 + n]
+        causal, acausal = expected_correlation(pre, static.spikes.times_of(n), 1.0, TAU_CORRELATION_US)
+        for result in (static, plastic):
+            reads = result.correlation
+            assert reads.causal.shape == (1, 2, 256, 256)
+            assert abs(int(reads.causal[0, 0, n, n]) - causal) <= 0.5 + 1e-6
+            assert abs(int(reads.acausal[0, 0, n, n]) - acausal) <= 0.5 + 1e-6
+        assert (causal > 20) if offsets[n] > 0 else (acausal > 20)
+    assert Emulator(ideal=True).run(pairing_chip(offsets)[0], stim, duration, seed=0).correlation is None

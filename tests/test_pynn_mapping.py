@@ -5,8 +5,9 @@ import pytest
 
 import bss2_experiments.pynn as sim
 from bss2_experiments.pynn.mapping import (
-    INPUT_LABEL_OFFSET, MAX_INPUTS, Connections, MappingError, map_network, place,
+    INPUT_LABEL_OFFSET, MAX_INPUTS, UNCONNECTED_LABEL, Connections, LabelPool, MappingError, map_network, place,
 )
+from bss2_experiments.pynn.projections import LabelPoolConnector
 from emulator.interface import ChipConfiguration, RowMode
 
 
@@ -158,6 +159,82 @@ def test_all_zero_weights_map_to_an_empty_array():
     assert m.rows_used.tolist() == [0, 0] and len(m.routing) == 0 and not m.synapses.weights.any()
 
 
+# -- label pools (structural plasticity) ---------------------------------------------------
+
+def _pool_block(n_sources, posts, fan_in, key, rng, first_input=0, owner=None, weight=7):
+    """``fan_in`` distinct random sources of a pool of ``n_sources`` inputs (from
+    ``first_input``) onto each of ``posts``."""
+    index = np.concatenate([rng.choice(n_sources, fan_in, replace=False) for _ in posts])
+    post = np.repeat(posts, fan_in)
+    return Connections(first_input + index, post, np.full(index.size, weight), from_inputs=True, key=key,
+                       pool=LabelPool(n_sources, index, owner))
+
+
+def test_label_pool_layout_routing_and_read_back():
+    rng = np.random.default_rng(0)
+    a = _pool_block(10, np.arange(4), 2, key=0, rng=rng, first_input=3, owner="a")
+    b = _pool_block(10, np.arange(4, 6), 5, key=1, rng=rng, first_input=3, owner="b", weight=0)
+    static = Connections(np.array([0, 1]), np.array([0, 5]), np.array([130, 20]), from_inputs=True)
+    m = map_network(6, 13, [a, static, b])
+    # the pool takes the first 5 rows (the largest fan-in), shared by both blocks; static slots follow
+    assert m.rows_used.tolist() == [5 + 3, 0]
+    labels, weights = m.synapses.labels[0], m.synapses.weights[0]
+    np.testing.assert_array_equal((labels[:5, :6] < 10).sum(0), [2, 2, 2, 2, 5, 5])   # fan-in per target
+    assert (labels[:5, 6:] == UNCONNECTED_LABEL).all() and not weights[:5, 6:].any()
+    assert (labels[2:5, :4] == UNCONNECTED_LABEL).all()                                # free synapses
+    # every pool source reaches every pool row with its pool label; the static inputs do not
+    r = m.routing
+    pool_entries = {(int(s), int(row), int(lab)) for s, row, lab in zip(r.source_label, r.row, r.synapse_label)
+                    if row < 5}
+    assert pool_entries == {(INPUT_LABEL_OFFSET + 3 + i, row, i) for i in range(10) for row in range(5)}
+    # a synapse listens to the source its label names: connection c's synapse holds index[c]
+    np.testing.assert_array_equal(m.read_pool_labels(0, m.synapses.labels), a.pool.index)
+    np.testing.assert_array_equal(m.read_pool_labels(1, m.synapses.labels), b.pool.index)
+    np.testing.assert_array_equal(m.read_weights(1, m.synapses.weights), 0)          # zero weights stay connected
+    assert m.pool_key("b") == 1
+    # rewire: a kernel rewrites a label (and a weight); disconnecting shows as -1
+    loc = m.locations[0]
+    rewired, w = m.synapses.labels.copy(), m.synapses.weights.copy()
+    rewired[loc.hemisphere[1], loc.row[1], loc.column[1]] = 9
+    w[loc.hemisphere[1], loc.row[1], loc.column[1]] = 40
+    rewired[loc.hemisphere[2], loc.row[2], loc.column[2]] = UNCONNECTED_LABEL
+    expected = a.pool.index.copy()
+    expected[1], expected[2] = 9, -1
+    np.testing.assert_array_equal(m.read_pool_labels(0, rewired), expected)
+    assert m.read_weights(0, w)[1] == 40
+
+
+def test_label_pools_of_different_sources_or_signs_get_their_own_rows():
+    rng = np.random.default_rng(1)
+    a = _pool_block(8, np.arange(3), 3, key=0, rng=rng)
+    b = _pool_block(8, np.arange(3), 2, key=1, rng=rng, first_input=8)              # another pool
+    c = Connections(a.pre, a.post, a.weight, inhibitory=True, from_inputs=True, key=2, pool=a.pool)
+    m = map_network(3, 16, [a, b, c], permutation=[254, 255, 256])
+    # targets 254, 255 (hemisphere 0) and 256 (hemisphere 1): each hemisphere has its own pool rows
+    assert m.rows_used.tolist() == [3 + 2 + 3, 3 + 2 + 3]
+    assert (m.synapses.row_modes[0, :5] == RowMode.EXCITATORY).all()
+    assert (m.synapses.row_modes[0, 5:8] == RowMode.INHIBITORY).all()
+    for key, block in ((0, a), (1, b), (2, c)):
+        np.testing.assert_array_equal(m.read_pool_labels(key, m.synapses.labels), block.pool.index)
+        assert set(m.locations[key].hemisphere.tolist()) == {0, 1}
+
+
+@pytest.mark.parametrize("change, message", [
+    (dict(key=None), "needs a keyed block"),
+    (dict(pool=LabelPool(64, np.zeros(2, int))), "64 sources: a pool holds 1..63"),
+    (dict(weight=np.array([10, 64])), "weights must be integers 0..63"),
+    (dict(pool=LabelPool(5, np.array([0, 5]))), r"pool labels must lie in 0..4"),
+    (dict(pool=LabelPool(5, np.array([0, 0]))), "must be consecutive"),
+    (dict(pool=LabelPool(5, np.array([0]))), "1 pool labels for 2 connections"),
+    (dict(pre=np.array([8, 9])), "exceed the network's 10 inputs"),
+])
+def test_label_pool_errors_name_the_fix(change, message):
+    base = dict(pre=np.array([0, 1]), post=np.array([0, 0]), weight=np.array([10, 10]), from_inputs=True, key=0,
+                pool=LabelPool(5, np.array([0, 1])))
+    with pytest.raises(MappingError, match=message):
+        map_network(1, 10, [Connections(**{**base, **change})])
+
+
 # -- the same errors through PyNN (HXNeuron: no calibration needed) ----------------------
 
 @pytest.fixture
@@ -224,3 +301,99 @@ def test_pynn_weights_map_to_chip(hx_session):
     assert syn.weights[0][exc_rows][:, :3].sum() == 2 * 3 * 100
     assert syn.weights[0][inh_rows][:, :3].sum() == 2 * 20
     assert syn.weights[0][:, 3:].sum() == 0
+
+
+# -- label pools through PyNN ------------------------------------------------------------
+
+def _pool_network(fan_in=3, **rule_parameters):
+    """20 inputs as a pool onto 4 HXNeurons (fan-in 3) plus a static input onto the same
+    neurons; the structural kernel rewires every synapse (threshold 63) at each call."""
+    src = sim.Population(20, sim.SpikeSourceArray(spike_times=[1.0, 3.0]))
+    teacher = sim.Population(1, sim.SpikeSourceArray(spike_times=[2.0]))
+    post = sim.Population(4, sim.HXNeuron())
+    params = dict(label_count=20, prune_period=1, prune_threshold=63, noise=0, factor=0, step=0,
+                  initial_weight=5) | rule_parameters
+    rule = sim.PlasticityRule("structural", sim.Timer(40.0, 40.0, 2),
+                              parameters=lambda rows, columns: dict(params, rows=np.flatnonzero(rows[0])))
+    proj = sim.Projection(src, post, LabelPoolConnector(fan_in, rng=sim.NumpyRNG(3)),
+                          sim.PlasticSynapse(weight=10, plasticity_rule=rule))
+    static = sim.Projection(teacher, post, sim.AllToAllConnector(), sim.StaticSynapse(weight=50))
+    return proj, static, rule
+
+
+def _listed(proj):
+    return np.asarray(proj.get("weight", format="list", with_address=True), dtype=float).reshape(-1, 3)
+
+
+def test_pynn_label_pool_connector_draws_fan_in_distinct_sources(hx_session):
+    proj, _, _ = _pool_network(fan_in=5)
+    c = _listed(proj)
+    assert np.bincount(c[:, 1].astype(int)).tolist() == [5, 5, 5, 5]
+    for j in range(4):
+        assert np.unique(c[c[:, 1] == j, 0]).size == 5
+    assert proj.pooled and proj.label_pool.size == 20
+
+
+def test_pynn_label_pool_is_rewired_by_the_kernel_and_reset_restores_it(hx_session):
+    proj, static, rule = _pool_network()
+    before = _listed(proj)
+    sim.run(100.0)
+    after = _listed(proj)
+    compiled, result = sim.simulator.state.last_run
+    # the kernel ran on the pool's rows only (3 = the fan-in), not on the static input's row
+    assert np.flatnonzero(rule.rows[0]).tolist() == [0, 1, 2]
+    static_row = np.flatnonzero(compiled.config.synapses.weights[0, :, 0] == 50)
+    assert static_row.tolist() == [3] and result.plasticity.weights[0, 0, 3, :4].tolist() == [50] * 4
+    # every synapse was pruned (threshold 63) and rewired: new sources at the initial weight, same fan-in
+    np.testing.assert_array_equal(after[:, 1], before[:, 1])
+    np.testing.assert_array_equal(after[:, 2], 5)
+    assert (after[:, 0] != before[:, 0]).mean() > 0.7
+    assert np.all((after[:, 0] >= 0) & (after[:, 0] < 20))
+    labels = result.plasticity.labels[0, 0, :3, :4]
+    np.testing.assert_array_equal(np.sort(labels, axis=0), np.sort(after[:, 0].reshape(4, 3).T, axis=0))
+    assert static.get("weight", format="list")[0][2] == 50
+    # the next run starts from the rewired connections
+    sim.run(100.0)
+    assert not np.array_equal(_listed(proj)[:, 0], after[:, 0])
+    sim.reset()
+    np.testing.assert_array_equal(_listed(proj), before)
+
+
+def test_pynn_rule_disabled_runs_batched_without_the_kernel(hx_session):
+    proj, _, rule = _pool_network()
+    before = _listed(proj)
+    with rule.disabled():
+        result = sim.run_batch(50.0, {proj.pre: np.full((3, 20, 1), 1.0)})
+    assert result.run.plasticity is None and rule in sim.simulator.state.plasticity_rules
+    np.testing.assert_array_equal(_listed(proj), before)
+    sim.run(50.0)
+    assert sim.simulator.state.last_run[1].plasticity is not None
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda src, post, rule: sim.Projection(src, post, LabelPoolConnector(2), sim.StaticSynapse(weight=5)),
+     "needs a PlasticSynapse with a plasticity_rule"),
+    (lambda src, post, rule: sim.Projection(src, post, LabelPoolConnector(21),
+                                            sim.PlasticSynapse(weight=5, plasticity_rule=rule)),
+     r"has only 20 sources; choose fan_in <= 20"),
+    (lambda src, post, rule: sim.Projection(sim.Population(64, sim.SpikeSourceArray()), post, LabelPoolConnector(2),
+                                            sim.PlasticSynapse(weight=5, plasticity_rule=rule)),
+     "at most 63"),
+    (lambda src, post, rule: sim.Projection(src + src, post, LabelPoolConnector(2),
+                                            sim.PlasticSynapse(weight=5, plasticity_rule=rule)),
+     "one population"),
+    (lambda src, post, rule: LabelPoolConnector(0), "positive integer"),
+])
+def test_pynn_label_pool_errors(hx_session, make, message):
+    src = sim.Population(20, sim.SpikeSourceArray())
+    post = sim.Population(2, sim.HXNeuron())
+    rule = sim.PlasticityRule("structural", sim.Timer(40.0, 40.0, 1))
+    with pytest.raises((sim.errors.ConnectionError, ValueError), match=message):
+        make(src, post, rule)
+
+
+def test_pynn_pooled_weight_above_63_fails_at_run(hx_session):
+    proj, _, _ = _pool_network()
+    proj.set(weight=70)
+    with pytest.raises(MappingError, match="one synapse: weights must be integers 0..63"):
+        sim.run(10.0)

@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--werner", type=float, nargs="+", default=None,
                         help="Werner mixing parameters to learn (default 1.0 0.8 0.6 0.4; the first is reported)")
     parser.add_argument("--iterations", type=int, default=None,
-                        help="in-the-loop iterations per state after software pre-training (default 50)")
+                        help="in-the-loop iterations per state after software pre-training (default 100)")
     parser.add_argument("--ideal", action="store_true", help="emulated chip without fixed-pattern/temporal noise")
     parser.add_argument("--out", default="runs", help="folder for results (default runs/)")
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON object on the last line")
@@ -45,8 +45,11 @@ def main(args: argparse.Namespace) -> int:
     result = run(config, progress=not args.no_progress)
     folder = result.save(args.out, Provenance(backend="emulator", chip_id=args.chip_id,
                                               calibration_id=result.calibration_id, seed=args.seed))
-    for p, f, s, se in zip(result.p, result.fidelity, result.chsh, result.chsh_exact):
-        print(f"Werner p = {p:.2f}: fidelity {f:.4f}, CHSH S = {s:.3f} (exact {se:.3f})")
+    print(f"coupling gain (exc, inh) {result.coupling_gain[0]:.2f}, {result.coupling_gain[1]:.2f}")
+    for p, f, s, se, fs, tv in zip(result.p, result.fidelity, result.chsh, result.chsh_exact, result.fidelity_software,
+                                   result.tvd_translated):
+        print(f"Werner p = {p:.2f}: fidelity {f:.4f}, CHSH S = {s:.3f} (exact {se:.3f}); software RBM fidelity "
+              f"{fs:.4f}, chip vs its Boltzmann distribution before in-the-loop training: TVD {tv:.3f}")
     print(f"saved to {folder}")
     if args.json:
         print(json.dumps({k: v for k, v in result.summary().items() if k != "config"}, default=float))

@@ -1,11 +1,18 @@
 """``bss2 run bell``: a Bell state, and Werner states, learned by a spiking sampling network.
 
-Each qubit's tetrahedral-POVM outcome (4 values) is two visible units; hidden units give the
-network the correlations the target needs. The RBM is pre-trained in software with the exact
-model distribution, then trained in the loop with moments sampled on the emulated chip
-(:mod:`.rbm`), the learned outcome distribution is turned back into a density
+Each qubit's tetrahedral-POVM outcome (4 values) is two visible units (binary code); hidden
+units give the network the correlations the target needs. The RBM is pre-trained in software
+with the exact model distribution, then trained in the loop with moments sampled on the
+emulated chip (:mod:`.rbm`), the learned outcome distribution is turned back into a density
 matrix (:func:`bss2_experiments.sampling.quantum.reconstruct`), and its fidelity to the
 target and its CHSH value are computed (Czischek et al., SciPost Phys. 12, 039 (2022)).
+
+The samplers are set up for strong couplings (:data:`BELL_SETUP`): reset close to threshold
+and a state window that covers the climb back to threshold, so that ``p(z = 1)`` reaches 1
+(a singlet forbids the outcomes ``a = b``: visible units that cannot stay on put weight there),
+and weaker, faster background so that one Boltzmann unit of weight needs fewer synapse LSB.
+The translation is corrected by the measured coupling gain
+(:func:`bss2_experiments.sampling.translation.measure_coupling_gain`).
 """
 from __future__ import annotations
 
@@ -19,11 +26,19 @@ from bss2_experiments.sampling import quantum
 from bss2_experiments.sampling.experiment import SamplingConfig, build_network
 from bss2_experiments.sampling.network import SamplerSetup
 from bss2_experiments.sampling.training import TrainingConfig
+from bss2_experiments.sampling.translation import measure_coupling_gain
 
 from .rbm import chip_moments, exact_moments, initial_parameters, train_rbm
 
 N_VISIBLE = 4
 """Two qubits x two bits per tetrahedral outcome."""
+MAX_HIDDEN = 60
+BELL_SETUP = SamplerSetup(v_reset=122.0, noise_weight=5, noise_rate_per_us=1.0, state_extension_us=0.6,
+                          weight_max=126)
+"""Samplers for strong couplings (CADC LSB, hardware us): reset 3 LSB below threshold and a state
+window 0.6 us longer than tau_ref make the activation function logistic up to p = 1 (with the
+default setup it saturates at 0.94); background of weight 5 at 1 event/us narrows it
+(alpha ~0.9 instead of ~2.2 CADC LSB), so 126 LSB hold |W| up to ~7 instead of ~2."""
 
 
 @dataclass(frozen=True)
@@ -37,21 +52,28 @@ class BellConfig:
     """Mixing parameters p of the Werner states learned (1.0 = the pure Bell state; the first is the headline)."""
     pretraining: TrainingConfig = TrainingConfig(iterations=800, learning_rate=1.0, lr_decay=1.0, momentum=0.9,
                                                  average_fraction=0.01)
-    """Software pre-training with the exact model distribution (2**(4 + n_hidden) states)."""
-    training: TrainingConfig = TrainingConfig(iterations=50, learning_rate=0.5, lr_decay=0.96, n_trials=40,
-                                              duration_us=1000.0)
+    """Software pre-training with the exact model distribution (sums over the 16 visible states)."""
+    training: TrainingConfig = TrainingConfig(iterations=100, learning_rate=0.05, lr_decay=0.977, n_trials=40,
+                                              duration_us=1000.0, average_fraction=0.25, optimizer="adam")
     """In-the-loop fine-tuning with model moments sampled on the chip."""
-    weight_max: int = 126
-    """Largest |hardware weight| (two 6-bit synapses per pair). Stronger couplings (252, 378) let the
-    software RBM fit better but are sampled worse by the chip (singlet fidelity 0.72 / 0.72 with 6
-    hidden units, against 0.79 with 126 and 10 hidden units)."""
+    weight_limit: float = 6.0
+    """Largest |W| (Boltzmann units; also capped by what the synapses hold). The exact RBM with 10
+    hidden units reaches fidelity 0.98 at 6, 0.96 at 5, 0.85 at 3.5."""
+    setup: SamplerSetup = BELL_SETUP
+    activation_levels: tuple[float, float, int] = (117.0, 133.0, 17)
+    """Resting potentials of the activation-function sweep (first, last, count; CADC LSB)."""
+    coupling_gain: bool = True
+    """Correct the translation by the measured coupling gain (else the PSP model alone)."""
     eval_trials: int = 100
     eval_duration_us: float = 2000.0
 
     def validate(self) -> "BellConfig":
-        if not 1 <= self.n_hidden <= 12:
-            raise ValueError(f"n_hidden = {self.n_hidden}: use 1..12 (pre-training enumerates "
-                             f"2**(4 + n_hidden) states)")
+        if not 1 <= self.n_hidden <= MAX_HIDDEN:
+            raise ValueError(f"n_hidden = {self.n_hidden}: use 1..{MAX_HIDDEN}")
+        if not self.weight_limit > 0:
+            raise ValueError(f"weight_limit = {self.weight_limit}: must be > 0 (Boltzmann units)")
+        self.training.validate()
+        self.pretraining.validate()
         if not self.werner or any(not 0 <= p <= 1 for p in self.werner):
             raise ValueError(f"werner mixing parameters must lie in 0..1, got {self.werner}")
         quantum.bell_state(self.state)
@@ -74,6 +96,13 @@ class BellResult:
     """(n_p, iterations)."""
     tvd_history: np.ndarray
     """(n_p, iterations) total-variation distance to the target."""
+    fidelity_software: np.ndarray
+    """Fidelity of the software-pretrained RBM's exact distribution (the capacity of the network)."""
+    tvd_translated: np.ndarray
+    """Total-variation distance between the visible distribution the chip samples with the
+    pretrained parameters and that RBM's exact one (how well the chip realises a Boltzmann machine)."""
+    coupling_gain: tuple[float, float] = (1.0, 1.0)
+    """Measured (excitatory, inhibitory) coupling gains used in the translation."""
     chip_identity: str | None = None
     calibration_id: str | None = None
     seconds: float = 0.0
@@ -82,13 +111,16 @@ class BellResult:
         return {"fidelity": float(self.fidelity[0]), "chsh": float(self.chsh[0]), "state": self.config.state,
                 "mixing_p": self.p.tolist(), "fidelity_per_p": self.fidelity.tolist(), "chsh_per_p": self.chsh.tolist(),
                 "chsh_exact_per_p": self.chsh_exact.tolist(), "dkl_per_p": self.dkl.tolist(),
+                "fidelity_software_per_p": self.fidelity_software.tolist(),
+                "tvd_translated_per_p": self.tvd_translated.tolist(), "coupling_gain": list(self.coupling_gain),
                 "chip_identity": self.chip_identity, "calibration_id": self.calibration_id, "seconds": self.seconds,
                 "config": asdict(self.config)}
 
     def arrays(self) -> dict:
         return {"p": self.p, "target": self.target, "learned": self.learned, "fidelity": self.fidelity,
                 "chsh": self.chsh, "chsh_exact": self.chsh_exact, "dkl": self.dkl, "dkl_history": self.dkl_history,
-                "tvd_history": self.tvd_history}
+                "tvd_history": self.tvd_history, "fidelity_software": self.fidelity_software,
+                "tvd_translated": self.tvd_translated}
 
     def save(self, base: str, provenance):
         from bss2_experiments.results import run_folder, save_result
@@ -97,32 +129,42 @@ class BellResult:
         return folder
 
 
+def _evaluate(net, translation, w: np.ndarray, b: np.ndarray, n_trials: int, duration_us: float) -> np.ndarray:
+    """Visible distribution the chip samples with Boltzmann parameters ``(w, b)``."""
+    return bm.histogram(net.sample(*translation.to_hardware(w, b), n_trials, duration_us).states[:, :N_VISIBLE])
+
+
 def run(config: BellConfig = BellConfig(), progress: bool = True) -> BellResult:
     config.validate()
     start = time.perf_counter()
     base = SamplingConfig(seed=config.seed, chip_id=config.chip_id, ideal=config.ideal, reference=None,
-                          setup=SamplerSetup(weight_max=config.weight_max))
+                          setup=config.setup, activation_levels=config.activation_levels)
     n = N_VISIBLE + config.n_hidden
     net, _, translation = build_network(base, "emulator", progress, n_units=n)
-    limit = translation.weight_limit(config.weight_max)
+    gains = measure_coupling_gain(net, translation) if config.coupling_gain else (1.0, 1.0)
+    translation = translation.with_gain(*gains)
+    limit = min(config.weight_limit, translation.weight_limit(config.setup.weight_max))
     t = config.training
     on_chip = chip_moments(net, translation, N_VISIBLE, t.n_trials, t.duration_us)
+    exact = exact_moments(N_VISIBLE)
     rows = []
     for p in config.werner:
         rho = quantum.werner_state(p, config.state)
         target = quantum.probabilities(rho)
         target = target / target.sum()
         w, b = initial_parameters(n, N_VISIBLE, np.random.default_rng(config.seed), 0.5)
-        w, b, _ = train_rbm(exact_moments(N_VISIBLE), target, N_VISIBLE, w, b, config.pretraining, limit, progress)
+        w, b, _ = train_rbm(exact, target, N_VISIBLE, w, b, config.pretraining, limit, progress)
+        software = exact(w, b)[2]
+        translated = _evaluate(net, translation, w, b, config.eval_trials, config.eval_duration_us)
         w, b, history = train_rbm(on_chip, target, N_VISIBLE, w, b, t, limit, progress)
-        states = net.sample(*translation.to_hardware(w, b), config.eval_trials, config.eval_duration_us).states
-        learned = bm.histogram(states[:, :N_VISIBLE])
+        learned = _evaluate(net, translation, w, b, config.eval_trials, config.eval_duration_us)
         rho_learned = quantum.reconstruct(learned)
         rows.append((target, learned, quantum.fidelity(rho_learned, rho), quantum.chsh(rho_learned), quantum.chsh(rho),
-                     bm.dkl(target, learned), history.dkl, history.tvd))
-    target, learned, fid, s, s_exact, dkl, hist, tvd = (np.array(x) for x in zip(*rows))
-    return BellResult(config, np.array(config.werner), target, learned, fid, s, s_exact, dkl, hist, tvd,
-                      net.chip_identity,
+                     bm.dkl(target, learned), history.dkl, history.tvd,
+                     quantum.fidelity(quantum.reconstruct(software), rho), 0.5 * np.abs(translated - software).sum()))
+    target, learned, fid, s, s_exact, dkl, hist, tvd, fid_soft, tvd_translated = (np.array(x) for x in zip(*rows))
+    return BellResult(config, np.array(config.werner), target, learned, fid, s, s_exact, dkl, hist, tvd, fid_soft,
+                      tvd_translated, tuple(float(g) for g in gains), net.chip_identity,
                       net.calibration.calibration_id, time.perf_counter() - start)
 
 

@@ -4,11 +4,13 @@ visible-hidden synapses only) to a target distribution over the visible units.
 The gradient of D_KL(target || p_v) is ``<v h>_data - <v h>_model`` with
 ``<v h>_data = sum_v target(v) v p(h = 1 | v)``. A :class:`Moments` source gives the model
 moments and the conditional ``p(h = 1 | v)``: from the exact Boltzmann distribution
-(``sigmoid(b_j + W_j . v)``; software pre-training, possible for the few units here), or
-from chip samples of all units (in the loop): the hidden units' mean over the samples with
-visible state ``v``, i.e. the chip's own conditional, read from free-running samples
-without a clamped phase (the sigmoid of the Boltzmann parameters where ``v`` was not
-sampled). Hinton's RBM rule; on BrainScaleS-2 with a Hebbian in-the-loop scheme by
+(``sigmoid(b_j + W_j . v)``; software pre-training, summed over the ``2**n_visible``
+visible states), or from chip samples of all units (in the loop): the hidden units' mean
+over the samples with visible state ``v``, i.e. the chip's own conditional, read from
+free-running samples without a clamped phase (the sigmoid of the Boltzmann parameters where
+``v`` was not sampled). Hinton's RBM rule, with momentum or Adam steps
+(:class:`~bss2_experiments.sampling.training.ParameterStep`); on BrainScaleS-2 with a
+Hebbian in-the-loop scheme by
 Czischek et al., SciPost Phys. 12, 039 (2022).
 """
 from __future__ import annotations
@@ -21,7 +23,7 @@ from tqdm import tqdm
 
 from bss2_experiments.sampling import boltzmann as bm
 from bss2_experiments.sampling.network import SamplingNetwork
-from bss2_experiments.sampling.training import TrainingConfig
+from bss2_experiments.sampling.training import ParameterStep, TrainingConfig
 from bss2_experiments.sampling.translation import Translation
 
 Moments = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]]
@@ -54,11 +56,22 @@ def chip_moments(network: SamplingNetwork, translation: Translation, n_visible: 
 
 
 def exact_moments(n_visible: int) -> Moments:
-    """Model moments of the exact Boltzmann distribution (all ``2**n`` states)."""
+    """Exact model moments of an RBM, summed over the ``2**n_visible`` visible states only:
+    ``p(v) ~ exp(a . v) prod_j (1 + exp(c_j + W_j . v))`` and ``p(h_j = 1 | v) = sigmoid(c_j + W_j . v)``
+    with hidden units conditionally independent (so any number of hidden units is cheap)."""
+    v = bm.all_states(n_visible).astype(float)
+
     def moments(w, b):
-        p = bm.boltzmann_distribution(w, b)
-        n = b.size
-        return (*bm.moments(p, n), p.reshape(2 ** n_visible, -1).sum(axis=1), None)
+        x = b[n_visible:] + v @ w[:n_visible, n_visible:]
+        log_p = v @ b[:n_visible] + np.logaddexp(0.0, x).sum(axis=1)
+        p = np.exp(log_p - log_p.max())
+        p /= p.sum()
+        h = 0.5 * (1.0 + np.tanh(0.5 * x))
+        z = np.concatenate([v, h], axis=1)
+        c = np.einsum("s,si,sj->ij", p, z, z)
+        m = p @ z
+        np.fill_diagonal(c, m)  # <h_j h_j> = <h_j>
+        return m, c, p, None
     return moments
 
 
@@ -85,10 +98,10 @@ def train_rbm(model: Moments, target: np.ndarray, n_visible: int, weights: np.nd
     target = bm.check_distribution(target, 2 ** n_visible)
     mask = rbm_mask(n, n_visible)
     v = bm.all_states(n_visible).astype(float)
-    vw, vb = np.zeros_like(w), np.zeros_like(b)
+    step = ParameterStep(config, w.shape, b.shape)
     history = RBMHistory()
     weights_seen, biases_seen = [], []
-    for it in tqdm(range(config.iterations), desc="training", leave=False, disable=not progress):
+    for _ in tqdm(range(config.iterations), desc="training", leave=False, disable=not progress):
         m_model, c_model, p_visible, conditional = model(w, b)
         history.dkl.append(bm.dkl(target, p_visible))
         history.tvd.append(0.5 * float(np.abs(target - p_visible).sum()))
@@ -98,10 +111,8 @@ def train_rbm(model: Moments, target: np.ndarray, n_visible: int, weights: np.nd
         z_data = np.concatenate([v, h], axis=1)
         m_data = target @ z_data
         c_data = np.einsum("s,si,sj->ij", target, z_data, z_data)
-        eta = config.learning_rate * config.lr_decay ** it
-        vw = config.momentum * vw + eta * np.where(mask, c_data - c_model, 0.0)
-        vb = config.momentum * vb + eta * (m_data - m_model)
-        w, b = np.clip(w + vw, -weight_limit, weight_limit), b + vb
+        dw, db = step(np.where(mask, c_data - c_model, 0.0), m_data - m_model)
+        w, b = np.clip(w + dw, -weight_limit, weight_limit), b + db
         weights_seen.append(w)
         biases_seen.append(b)
     keep = max(1, int(round(config.average_fraction * config.iterations)))

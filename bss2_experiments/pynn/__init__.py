@@ -23,7 +23,7 @@ from .mapping import MappingError  # noqa: F401
 from .plasticity import Observable, PlasticityRule, Timer  # noqa: F401
 from .populations import Assembly, Population, PopulationView  # noqa: F401
 from .procedural_api import connect, create, record, record_v  # noqa: F401
-from .projections import Projection  # noqa: F401
+from .projections import LabelPoolConnector, Projection  # noqa: F401
 from .standardmodels import *  # noqa: F401,F403
 
 

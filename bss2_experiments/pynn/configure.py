@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from pyNN import errors
 
-from emulator.interface import ChipConfiguration, MADCSource, NeuronConfig, ReadoutConfig
+from calibration.correlation import CorrelationCalibrationResult, design_biases, load_or_calibrate_correlation
+from emulator.interface import ChipConfiguration, CorrelationSensorConfig, MADCSource, NeuronConfig, ReadoutConfig
 from . import calibrated, mapping, scaling
 
 MADC_SOURCES = {"v": MADCSource.MEMBRANE, "exc_synin": MADCSource.EXCITATORY_SYNIN,
@@ -38,6 +39,8 @@ class Compiled:
     plastic: dict = field(default_factory=dict)
     """mapping key -> (projection, its connections in that block, their logical post
     neurons, inhibitory): where to write read-back weights."""
+    correlation_calibration: CorrelationCalibrationResult | None = None
+    """The correlation-sensor calibration applied (``setup(correlation_...=...)``), if any."""
 
 
 def compile_network(state) -> Compiled:
@@ -57,7 +60,29 @@ def compile_network(state) -> Compiled:
     config = chip_map.configure(config)
     config.readout = _readout(neuron_offset, placement, config.readout)
     config.plasticity = tuple(rule._program(chip_map, neuron_offset, source_offset) for rule in state.plasticity_rules)
-    return Compiled(config, chip_map, neuron_pops, source_pops, neuron_offset, source_offset, weight_scale, plastic)
+    config.correlation, correlation_result = _correlation_sensors(state)
+    return Compiled(config, chip_map, neuron_pops, source_pops, neuron_offset, source_offset, weight_scale, plastic,
+                    correlation_result)
+
+
+def _correlation_sensors(state) -> tuple[CorrelationSensorConfig | None, CorrelationCalibrationResult | None]:
+    """Correlation-sensor biases for ``setup(correlation_amplitude_lsb=, correlation_tau_us=)``:
+    none set -> ``None`` (the chip's default correlation calibration, 0.5 LSB / 5 us);
+    with ``calibration=None`` the design biases; otherwise the chip's calibration for the
+    target (cached on disk and for this session)."""
+    opts = state.chip_options
+    target = opts.get("correlation_target")
+    if target is None:
+        return None, None
+    if opts.get("calibration", "auto") is None:
+        ramp, store = design_biases(target)
+        return CorrelationSensorConfig(np.full(4, ramp, np.int32), np.full(4, store, np.int32)), None
+    key = ("correlation", state.chip.identity, target)
+    if key not in state.calibration_cache:
+        state.calibration_cache[key] = load_or_calibrate_correlation(state.chip, target,
+                                                                     cache_dir=opts.get("cache_dir"))
+    result = state.calibration_cache[key]
+    return result.sensor_config, result
 
 
 # -- neurons -------------------------------------------------------------------------
@@ -194,7 +219,8 @@ def _connection_blocks(state, neuron_offset, source_offset, weight_scale):
             if sel.size == 0:
                 continue
             key = 2 * k + int(from_inputs) if proj.plastic else None
-            blocks.append(mapping.Connections(pre[sel], post[sel], w[sel], inhibitory, from_inputs, key))
+            blocks.append(mapping.Connections(pre[sel], post[sel], w[sel], inhibitory, from_inputs, key,
+                                              proj.label_pool))
             if key is not None:
                 plastic[key] = (proj, sel, post[sel], inhibitory)
     return blocks, plastic

@@ -5,6 +5,7 @@ from pyNN import common
 from pyNN.common.control import DEFAULT_MIN_DELAY, DEFAULT_TIMESTEP
 from pyNN.recording import get_io
 
+from calibration.correlation import CorrelationTarget
 from emulator.interface import Chip
 from . import scaling, simulator
 from .execution import execute_batch
@@ -14,6 +15,7 @@ def setup(timestep: float = DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, *, ch
           ideal: bool = False, calibration="auto", chip: Chip | None = None, cache_dir=None,
           progress: bool = True, seed: int | None = None, neuronPermutation=None,
           i_synin_gm_exc: float = 500, i_synin_gm_inh: float = 500, synapse_dac_bias: float = 600,
+          correlation_amplitude_lsb: float | None = None, correlation_tau_us: float | None = None,
           **extra_params) -> int:
     """Start a BrainScaleS-2 session.
 
@@ -29,7 +31,20 @@ def setup(timestep: float = DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, *, ch
     * ``neuronPermutation``: chip neuron of each PyNN neuron (pynn_brainscales' name).
     * ``i_synin_gm_exc/inh`` (CapMem DAC, 30..800) and ``synapse_dac_bias`` (30..1022):
       synaptic input strength targets used for the standard cell types.
+    * ``correlation_amplitude_lsb`` (CADC LSB per correlated pair at delay 0, 0.2..2.0) and
+      ``correlation_tau_us`` (hardware us, 2..30): the synapses' correlation sensors, which
+      PPU plasticity kernels read. Given (either; the other keeps calix' default 0.5 LSB /
+      5 us), the sensors' per-quadrant biases are calibrated for them
+      (``calibration.correlation``, cached like the neuron calibration; with
+      ``calibration=None`` the design biases are used). ``None`` for both (default): the
+      chip's default correlation calibration, 0.5 LSB per pair and 5 us.
     """
+    correlation_target = None
+    if correlation_amplitude_lsb is not None or correlation_tau_us is not None:
+        default = CorrelationTarget()
+        correlation_target = CorrelationTarget(
+            default.amplitude_lsb if correlation_amplitude_lsb is None else correlation_amplitude_lsb,
+            default.tau_us if correlation_tau_us is None else correlation_tau_us).validate()
     if min_delay == "auto":
         min_delay = timestep
     common.setup(timestep, min_delay, **extra_params)
@@ -37,7 +52,8 @@ def setup(timestep: float = DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, *, ch
     state.chip_options = dict(
         chip_id=chip_id, ideal=ideal, calibration=calibration, cache_dir=cache_dir, progress=progress,
         seed=seed, neuronPermutation=neuronPermutation, dt_us=float(scaling.ms_to_us(timestep)),
-        i_synin_gm_exc=i_synin_gm_exc, i_synin_gm_inh=i_synin_gm_inh, synapse_dac_bias=synapse_dac_bias)
+        i_synin_gm_exc=i_synin_gm_exc, i_synin_gm_inh=i_synin_gm_inh, synapse_dac_bias=synapse_dac_bias,
+        correlation_target=correlation_target)
     state.calibration_cache = {}
     state.clear()
     state.chip = chip

@@ -21,6 +21,16 @@ Rules (chip facts in :mod:`emulator.interface`):
   up (for static synapses the chip cannot tell them apart) except in blocks with a
   ``key`` (plastic projections), whose synapses stay separate so that their weights can
   be read back (:meth:`ChipMapping.read_weights`).
+* A block with a :class:`LabelPool` is laid out as a *label pool* instead (structural
+  plasticity, Billaudelle et al. 2021, Neural Networks 133): its ``N <= 63`` sources
+  share ``k`` driver rows, every source reaching every pool row with synapse label =
+  its pool label ``0..N-1``. Each connection is one synapse (weight 0..63, zero kept)
+  in its target's column, in the first free pool row; the pool's other synapses carry
+  :data:`UNCONNECTED_LABEL`, which no source sends. Which source a synapse listens to is
+  therefore its 6-bit label, and a PPU kernel that rewrites labels (``structural``)
+  rewires it; a target with ``n`` connections keeps fan-in ``n`` as long as the kernel
+  only moves labels within ``0..N-1`` (:meth:`ChipMapping.read_pool_labels`). Blocks
+  with the same sources, hemisphere and sign share rows: ``k`` is their largest fan-in.
 """
 from __future__ import annotations
 
@@ -38,10 +48,30 @@ LABELS_PER_ROW = SYNAPSE_LABEL_MAX + 1
 INPUT_LABEL_OFFSET = N_NEURONS
 """External input ``j`` sends event label ``INPUT_LABEL_OFFSET + j``."""
 MAX_INPUTS = EVENT_LABEL_MAX + 1 - INPUT_LABEL_OFFSET
+UNCONNECTED_LABEL = SYNAPSE_LABEL_MAX
+"""Synapse label of a free synapse in a label pool's rows: no source of the pool sends it."""
+MAX_POOL_SIZE = UNCONNECTED_LABEL
+"""A label pool has at most 63 sources: label 63 must stay free to mark free synapses."""
 
 
 class MappingError(ValueError):
     """The network does not fit on one chip; the message names the limit and the count."""
+
+
+@dataclass(frozen=True, eq=False)
+class LabelPool:
+    """Lay a block out as a label pool (see the module docstring).
+
+    The pool is ``size`` consecutive sources (inputs or logical neurons, e.g. one
+    population): connection ``c`` of the block comes from the source with pool label
+    ``index[c]`` (0..size-1), so pool label ``i`` is source ``pre[c] - index[c] + i``.
+    ``owner`` is any object that identifies who asked for the pool (a PyNN projection);
+    :meth:`ChipMapping.pool_key` finds its block again.
+    """
+
+    size: int
+    index: np.ndarray
+    owner: object = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +81,7 @@ class Connections:
     ``pre`` indexes external inputs (``from_inputs``) or logical neurons; ``post`` indexes
     logical neurons; ``weight`` holds non-negative integer hardware weights (any size;
     larger than 63 is spread over several synapses); ``inhibitory`` picks the row sign.
+    ``pool`` lays the block out as a label pool (needs a ``key``; weights 0..63).
     """
 
     pre: np.ndarray
@@ -60,6 +91,7 @@ class Connections:
     from_inputs: bool = False
     key: int | None = None
     """Set for blocks whose weights are read back after a run (plastic projections)."""
+    pool: LabelPool | None = None
 
 
 @dataclass
@@ -94,6 +126,8 @@ class ChipMapping:
     locations: dict[int, SynapseLocations] = field(default_factory=dict)
     rows_used: np.ndarray = field(default_factory=lambda: np.zeros(N_HEMISPHERES, int))
     """Synapse rows used per hemisphere."""
+    pools: dict[int, LabelPool] = field(default_factory=dict)
+    """key -> label pool of the pooled blocks (their synapses are in ``locations[key]``)."""
 
     def configure(self, base: ChipConfiguration) -> ChipConfiguration:
         """A copy of ``base`` with this mapping's synapses and routing; unplaced neurons
@@ -149,6 +183,22 @@ class ChipMapping:
         repeats = np.bincount(loc.pair_of_connection, minlength=loc.n_pairs)
         return per_pair[loc.pair_of_connection] / repeats[loc.pair_of_connection]
 
+    def pool_key(self, owner: object) -> int:
+        """The key of the pooled block whose :class:`LabelPool` has ``owner``."""
+        for key, pool in self.pools.items():
+            if pool.owner is owner:
+                return key
+        raise MappingError(f"no label pool of {owner!r} in this mapping: its block was mapped without "
+                           f"Connections.pool (the network compiler must pass Projection.label_pool)")
+
+    def read_pool_labels(self, key: int, labels: np.ndarray) -> np.ndarray:
+        """Pool label (0..size-1) of each connection of pooled block ``key`` from chip
+        labels ``(2, 256, 256)``: the source its synapse listens to now; -1 where a kernel
+        gave the synapse a label outside the pool (disconnected it)."""
+        loc, size = self.locations[key], self.pools[key].size
+        now = np.asarray(labels)[loc.hemisphere, loc.row, loc.column].astype(np.int64)
+        return np.where(now < size, now, -1)
+
 
 def place(n_neurons: int, permutation: Sequence[int] | None = None) -> np.ndarray:
     """Chip neuron of each logical neuron: ``0..n-1`` or ``permutation[:n]``."""
@@ -177,8 +227,11 @@ def map_network(n_neurons: int, n_inputs: int, connections: Sequence[Connections
         raise MappingError(
             f"the network has {n_inputs} external inputs; the 14-bit event labels leave room "
             f"for {MAX_INPUTS} next to the {N_NEURONS} neuron labels")
-    pairs = _pairs_by_key(placement, connections)
-    rows, assignment = _pack(_slots(placement, connections, pairs))
+    pooled = [b for b in connections if b.pool is not None]
+    pairs = _pairs_by_key(placement, [b for b in connections if b.pool is None])
+    pool_rows = _pool_rows(placement, n_neurons, n_inputs, pooled)
+    rows, assignment = _pack(_slots(placement, [b for b in connections if b.pool is None], pairs),
+                             {hs: sum(g.n_rows for g in groups) for hs, groups in pool_rows.items()})
     n_exc = [len(rows[(h, False)]) for h in range(N_HEMISPHERES)]
     rows_used = np.array([n_exc[h] + len(rows[(h, True)]) for h in range(N_HEMISPHERES)])
     for h in range(N_HEMISPHERES):
@@ -203,14 +256,29 @@ def map_network(n_neurons: int, n_inputs: int, connections: Sequence[Connections
             per_key.setdefault(slot.key, []).append(
                 (np.full(slot.columns.size, h), np.full(slot.columns.size, row), slot.columns, slot.pairs))
     locations = {key: _locations(per_key.get(key, []), p) for key, p in pairs.items()}
-    return ChipMapping(placement, syn, EventRouting.from_entries(entries), n_inputs, locations, rows_used)
+    placed = {b.key: [] for b in pooled}
+    for (h, inhibitory), groups in pool_rows.items():
+        first = n_exc[h] if inhibitory else 0
+        for group in groups:
+            entries.extend(group.write(syn, h, first))
+            for key in np.unique(group.key):
+                sel = group.key == key
+                placed[int(key)].append((group.connection[sel], np.full(sel.sum(), h), first + group.layer[sel],
+                                         group.column[sel]))
+            first += group.n_rows
+    locations.update({key: _pool_locations(parts) for key, parts in placed.items()})
+    pools = {b.key: b.pool for b in pooled}
+    return ChipMapping(placement, syn, EventRouting.from_entries(entries), n_inputs, locations, rows_used, pools)
 
 
-def _pack(slots: list["_Slot"]) -> tuple[dict, list]:
+def _pack(slots: list["_Slot"], reserved: dict | None = None) -> tuple[dict, list]:
     """First-fit: each slot goes to the first row of its (hemisphere, sign) with a free
-    label and none of its columns taken. Returns the rows per (hemisphere, inhibitory)
-    and ``(slot, row index within its list, label)`` per slot."""
-    rows = {(h, s): [] for h in range(N_HEMISPHERES) for s in (False, True)}
+    label and none of its columns taken; the first ``reserved[(h, inhibitory)]`` rows
+    (label pools) are full. Returns the rows per (hemisphere, inhibitory) and ``(slot,
+    row index within its list, label)`` per slot."""
+    rows = {(h, s): [_Row(mask=(1 << N_COLUMNS) - 1, labels=LABELS_PER_ROW)
+                     for _ in range((reserved or {}).get((h, s), 0))]
+            for h in range(N_HEMISPHERES) for s in (False, True)}
     assignment = []
     for slot in slots:
         row_list = rows[(slot.hemisphere, slot.inhibitory)]
@@ -329,3 +397,102 @@ def _locations(parts, pair_of_connection: np.ndarray) -> SynapseLocations:
         h = r = c = p = np.zeros(0, np.int64)
     n_pairs = int(pair_of_connection.max(initial=-1)) + 1
     return SynapseLocations(h, r, c, p, pair_of_connection, n_pairs)
+
+
+# -- label pools -------------------------------------------------------------------------
+
+@dataclass
+class _PoolGroup:
+    """The pooled blocks that share one set of pool rows: same sources, hemisphere, sign.
+    ``sources`` are the event labels of pool labels ``0..size-1``; per connection (all
+    blocks concatenated): ``column``, ``layer`` (its row within the group), ``label``,
+    ``weight``, and the block key and connection index it came from."""
+
+    sources: np.ndarray
+    column: np.ndarray
+    layer: np.ndarray
+    label: np.ndarray
+    weight: np.ndarray
+    key: np.ndarray
+    connection: np.ndarray
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.layer.max(initial=-1)) + 1
+
+    def write(self, syn: SynapseConfig, h: int, first: int) -> list[tuple[int, int, int, int]]:
+        """Fill rows ``first ..`` of hemisphere ``h``; return the routing entries (every
+        source to every pool row, with its pool label)."""
+        rows = first + np.arange(self.n_rows)
+        syn.labels[h, rows, :] = UNCONNECTED_LABEL
+        syn.weights[h, rows, :] = 0
+        syn.labels[h, first + self.layer, self.column] = self.label
+        syn.weights[h, first + self.layer, self.column] = self.weight
+        return [(int(src), h, int(r), i) for r in rows for i, src in enumerate(self.sources)]
+
+
+def _pool_locations(parts) -> SynapseLocations:
+    """Locations of a pooled block from ``(connection, hemisphere, row, column)`` parts:
+    synapse ``c`` is connection ``c`` (each connection is one synapse)."""
+    if parts:
+        conn, h, r, c = (np.concatenate(x).astype(np.int64) for x in zip(*parts))
+    else:
+        conn = h = r = c = np.zeros(0, np.int64)
+    order = np.argsort(conn)
+    n = conn.size
+    return SynapseLocations(h[order], r[order], c[order], np.arange(n), np.arange(n), n)
+
+
+def _pool_rows(placement: np.ndarray, n_neurons: int, n_inputs: int,
+               pooled: Sequence[Connections]) -> dict[tuple[int, bool], list[_PoolGroup]]:
+    """Group the pooled blocks by (hemisphere, sign, sources) and give every connection
+    its row within its group: a column's connections take layers ``0, 1, ...`` in block
+    order. Checks the pool rules with errors that name the fix."""
+    parts: dict[tuple, list] = {}
+    for block in pooled:
+        pool = block.pool
+        pre = np.asarray(block.pre, dtype=np.int64).ravel()
+        post = np.asarray(block.post, dtype=np.int64).ravel()
+        w = np.asarray(block.weight).ravel()
+        index = np.asarray(pool.index, dtype=np.int64).ravel()
+        if block.key is None:
+            raise MappingError("a label pool needs a keyed block (a plastic projection): its labels are read back")
+        if not 1 <= pool.size <= MAX_POOL_SIZE:
+            raise MappingError(f"a label pool of {pool.size} sources: a pool holds 1..{MAX_POOL_SIZE} (label "
+                               f"{UNCONNECTED_LABEL} marks free synapses); split the sources into smaller pools")
+        if not (pre.shape == post.shape == w.shape == index.shape):
+            raise MappingError(f"label pool: {index.size} pool labels for {pre.size} connections; give one per "
+                               f"connection")
+        if w.size and (w.min() < 0 or w.max() > WEIGHT_MAX or not np.all(np.equal(np.mod(w, 1), 0))):
+            raise MappingError(f"a pooled connection is one synapse: weights must be integers 0..{WEIGHT_MAX}, "
+                               f"got {w.min()}..{w.max()}; lower the weights")
+        if index.size and (index.min() < 0 or index.max() >= pool.size):
+            raise MappingError(f"pool labels must lie in 0..{pool.size - 1}, got {index.min()}..{index.max()}")
+        offset = np.unique(pre - index)
+        if offset.size > 1:
+            raise MappingError("a label pool's sources must be consecutive (one population): pre - index differs "
+                               "between connections")
+        if offset.size == 0:
+            continue
+        members = offset[0] + np.arange(pool.size)
+        limit = n_inputs if block.from_inputs else n_neurons
+        if members[0] < 0 or members[-1] >= limit:
+            raise MappingError(f"label pool sources {members[0]}..{members[-1]} exceed the network's {limit} "
+                               f"{'inputs' if block.from_inputs else 'neurons'}")
+        sources = INPUT_LABEL_OFFSET + members if block.from_inputs else placement[members]
+        chip_post = placement[post]
+        for h in np.unique(chip_post // N_COLUMNS):
+            sel = np.flatnonzero(chip_post // N_COLUMNS == h)
+            group = (int(h), bool(block.inhibitory), tuple(sources.tolist()))
+            parts.setdefault(group, []).append((chip_post[sel] % N_COLUMNS, index[sel], w[sel].astype(np.int64),
+                                                np.full(sel.size, block.key), sel))
+    out: dict[tuple[int, bool], list[_PoolGroup]] = {}
+    for (h, inhibitory, sources), blocks in parts.items():
+        column, label, weight, key, connection = (np.concatenate(x) for x in zip(*blocks))
+        order = np.argsort(column, kind="stable")
+        first_of_column = np.searchsorted(column[order], column[order], side="left")
+        layer = np.empty_like(column)
+        layer[order] = np.arange(column.size) - first_of_column
+        out.setdefault((h, inhibitory), []).append(
+            _PoolGroup(np.asarray(sources), column, layer, label, weight, key, connection))
+    return out

@@ -4,10 +4,13 @@ attached to projections (``PlasticSynapse(plasticity_rule=rule)``) or population
 
 The emulator runs the kernel (``ChipConfiguration.plasticity``); after ``run()`` the
 weights it left are in ``proj.get('weight', format='array')`` and its mailbox in
-``rule.mailbox`` / ``rule.get_observable(name)``.
+``rule.mailbox`` / ``rule.get_observable(name)``. For a projection made with
+:class:`~.projections.LabelPoolConnector` the kernel works on the pool's rows only, and
+the sources it rewired to (the labels it left) become the projection's connections.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 from dataclasses import dataclass
@@ -71,16 +74,34 @@ class PlasticityRule:
         self.mailbox = None
         """(n_trials, 2, mailbox_bytes) uint8 after a run."""
         self.cycles_per_call = None
+        self._chip_map = None
         simulator.state.plasticity_rules.append(self)
+
+    @contextlib.contextmanager
+    def disabled(self):
+        """``with rule.disabled(): ...``: runs inside leave the kernel out (e.g. testing a
+        trained network with ``run_batch``, whose trials then run batched)."""
+        rules = simulator.state.plasticity_rules
+        position = rules.index(self)
+        rules.remove(self)
+        try:
+            yield self
+        finally:
+            rules.insert(position, self)
 
     def _program(self, chip_map, neuron_offset, source_offset) -> PlasticityProgram:
         """The chip-level program, once the network is mapped."""
         self.rows[:] = False
         self.columns[:] = False
+        self._chip_map = chip_map
         routing = chip_map.routing
         for proj in self._projections:
             for p in (proj.post.populations if hasattr(proj.post, "populations") else [proj.post]):
                 self._mark_columns(chip_map, neuron_offset, p)
+            if proj.pooled:  # the pool's rows only (targets may have other inputs)
+                loc = chip_map.locations[chip_map.pool_key(proj)]
+                self.rows[loc.hemisphere, loc.row] = True
+                continue
             chips = self._chip_columns_of(chip_map, neuron_offset, proj.post)
             h, c = chips // N_COLUMNS, chips % N_COLUMNS
             for hh in np.unique(h):
@@ -123,8 +144,13 @@ class PlasticityRule:
         self.columns[chips // N_COLUMNS, chips % N_COLUMNS] = True
 
     def _store_output(self, output) -> None:
+        """After a run: the mailbox, and the sources of pooled projections (trial 0)."""
         self.mailbox = output.mailbox
         self.cycles_per_call = output.cycles_per_call
+        for proj in self._projections:
+            if proj.pooled:
+                key = self._chip_map.pool_key(proj)
+                proj._store_pool_labels(self._chip_map.read_pool_labels(key, output.labels[0]))
 
     def get_observable(self, name: str) -> np.ndarray:
         """Decoded mailbox field ``name``: shape (n_trials, 2 hemispheres, count)."""

@@ -1,12 +1,15 @@
 """Projection with array storage: presynaptic index, postsynaptic index, weight and delay
-of every connection in four numpy arrays (no per-connection Python objects)."""
+of every connection in four numpy arrays (no per-connection Python objects); and
+:class:`LabelPoolConnector`, the connector of structural plasticity."""
 from __future__ import annotations
 
 import numpy as np
 from pyNN import common, errors
+from pyNN.connectors import FixedNumberPreConnector
 from pyNN.space import Space
 
 from . import simulator
+from .mapping import MAX_POOL_SIZE, LabelPool
 from .standardmodels.synapses import StaticSynapse
 
 DELAY_TOLERANCE_MS = 1e-9
@@ -32,6 +35,49 @@ class Connection(common.Connection):
         return tuple(getattr(self, name) for name in attribute_names)
 
 
+class LabelPoolConnector(FixedNumberPreConnector):
+    """Structural plasticity (Billaudelle et al. 2021, Neural Networks 133): every target
+    neuron keeps ``fan_in`` synapses, each listening to one source of the presynaptic
+    population (the *pool*, at most 63 sources), and a PPU kernel may rewire them.
+
+    The initial connections are those of ``FixedNumberPreConnector(fan_in,
+    with_replacement=False)``: ``fan_in`` distinct random sources per target. On the
+    chip the projection is a label pool (:mod:`.mapping`): the pool's sources share
+    ``fan_in`` synapse-driver rows, source ``i`` reaching every one of them with 6-bit
+    synapse label ``i``, so a synapse's label names its source. A kernel that rewrites
+    labels within ``0..pool size - 1`` (``structural``: set its ``label_count`` to the pool
+    size) moves a synapse to another source; after ``run()`` the projection holds the
+    rewired connections (``proj.get("weight", format="list")`` lists the current sources,
+    each target still has exactly ``fan_in``). Needs ``PlasticSynapse(plasticity_rule=...)``,
+    integer hardware weights 0..63 (one synapse each; CalibHXNeuron* / HXNeuron targets)
+    and one population as the pool; projections from the same pool onto other targets
+    share the rows (as many as the largest ``fan_in``). ``reset()`` restores the initial
+    connections and weights.
+    """
+
+    def __init__(self, fan_in: int, rng=None, safe: bool = True, callback=None):
+        if not (isinstance(fan_in, (int, np.integer)) and fan_in >= 1):
+            raise ValueError(f"LabelPoolConnector(fan_in={fan_in!r}): the fan-in must be a positive integer")
+        super().__init__(int(fan_in), allow_self_connections=True, with_replacement=False, rng=rng, safe=safe,
+                         callback=callback)
+        self.fan_in = int(fan_in)
+
+    def connect(self, projection):
+        pre = projection.pre
+        if hasattr(pre, "populations") or pre.size > MAX_POOL_SIZE:
+            raise errors.ConnectionError(
+                f"LabelPoolConnector: the pool must be one population of at most {MAX_POOL_SIZE} neurons or "
+                f"sources (6-bit labels, label {MAX_POOL_SIZE} marks free synapses); {pre.label!r} has {pre.size}")
+        if self.fan_in > pre.size:
+            raise errors.ConnectionError(f"LabelPoolConnector(fan_in={self.fan_in}): the pool {pre.label!r} has only "
+                                         f"{pre.size} sources; choose fan_in <= {pre.size}")
+        if getattr(projection.synapse_type, "plasticity_rule", None) is None:
+            raise errors.ConnectionError(
+                "LabelPoolConnector needs a PlasticSynapse with a plasticity_rule (a kernel that rewires labels, "
+                "e.g. 'structural'); for fixed random connectivity use FixedNumberPreConnector")
+        super().connect(projection)
+
+
 class Projection(common.Projection):
     __doc__ = common.Projection.__doc__
     _simulator = simulator
@@ -46,7 +92,10 @@ class Projection(common.Projection):
         self._chunks: list[tuple[np.ndarray, ...]] = []
         self._arrays = None
         connector.connect(self)
+        self.pooled = isinstance(connector, LabelPoolConnector)
+        """Mapped as a label pool whose sources a kernel may rewire (:class:`LabelPoolConnector`)."""
         self._initial_weight = self._weight.copy()
+        self._initial_pre = self._pre.copy()
         simulator.state.projections.append(self)
         rule = getattr(self.synapse_type, "plasticity_rule", None)
         if rule is not None:
@@ -142,10 +191,32 @@ class Projection(common.Projection):
                 self._initial_weight = new.copy()
 
     # -- plasticity support ----------------------------------------------------------
+    @property
+    def label_pool(self) -> LabelPool | None:
+        """The :class:`~.mapping.LabelPool` the mapping lays a pooled projection out with
+        (pool label = index in the presynaptic population); None for other projections."""
+        if not self.pooled:
+            return None
+        return LabelPool(self.pre.size, self._pre.copy(), owner=self)
+
     def _store_weights(self, weights: np.ndarray) -> None:
         """Weights (PyNN units) after a run of a plastic projection."""
         self._consolidate()[2] = np.asarray(weights, dtype=float)
 
+    def _store_pool_labels(self, index: np.ndarray) -> None:
+        """Sources (index in the pool) of a pooled projection's connections after a run."""
+        index = np.asarray(index, dtype=np.int64)
+        if index.shape != self._pre.shape:
+            raise ValueError(f"{index.size} pool labels for {len(self)} connections")
+        if np.any(index < 0):
+            raise errors.ConnectionError(
+                f"the kernel gave {int((index < 0).sum())} synapses of {self.label!r} labels outside the pool "
+                f"(0..{self.pre.size - 1}): a pooled projection keeps every target's fan-in; set the kernel's "
+                f"label count to the pool size ({self.pre.size})")
+        self._consolidate()[0] = index
+
     def _restore_initial_weights(self) -> None:
         if self.plastic:
             self._consolidate()[2] = self._initial_weight.copy()
+        if self.pooled:
+            self._consolidate()[0] = self._initial_pre.copy()

@@ -4,7 +4,8 @@ Neural sampling (Petrovici et al., Phys. Rev. E 94, 042312 (2016); on BrainScale
 Billaudelle et al., ISCAS 2020; Czischek et al., SciPost Phys. 12, 039 (2022); Klassert et
 al., iScience 25, 104707 (2022)): each sampler neuron gets private excitatory and inhibitory
 Poisson background, which makes its firing stochastic; its state is ``z_k(t) = 1`` for
-``tau_ref`` after each of its spikes (the refractory time), else 0. Recurrent synapses make
+``tau_ref`` after each of its spikes (the refractory time, optionally extended by
+:attr:`SamplerSetup.state_extension_us`), else 0. Recurrent synapses make
 the network's joint state a sample of a Boltzmann distribution.
 
 One :class:`SamplingNetwork` serves every experiment that samples (a fully visible machine,
@@ -61,6 +62,11 @@ class SamplerSetup:
     """Hardware weight of every background synapse."""
     weight_max: int = 126
     """Largest |hardware weight| between samplers (two 6-bit synapses per pair)."""
+    state_extension_us: float = 0.0
+    """A sampler reads as ``z = 1`` for ``tau_ref`` plus this after each spike. A strongly driven
+    sampler needs a moment after its refractory time to climb from reset back to threshold
+    (~0.3-0.6 us at ``tau_m`` = 1 us), so with 0 its ``p(z = 1)`` saturates below 1 (0.94-0.98);
+    covering that gap makes the activation function logistic up to 1 (the Bell experiment uses it)."""
     timestep_us: float = 0.2
     burn_in_us: float = 20.0
     """Start of each trial that is not sampled (the network starts from rest)."""
@@ -88,6 +94,8 @@ class NeuronProperties:
     syn_strength_exc: np.ndarray
     """Jump of dV/dt at PSP onset per weight LSB (CADC LSB per hardware us)."""
     syn_strength_inh: np.ndarray
+    state_duration_us: np.ndarray | None = None
+    """How long a sampler reads as 1 after a spike (``tau_ref`` when None)."""
 
 
 @dataclass
@@ -206,11 +214,13 @@ class SamplingNetwork:
         s, n = self.setup, self.n
         if self.on_chip:
             a = self.calibration.achieved
-            return NeuronProperties(*(np.asarray(a[name], float)[:n].copy() for name in (
-                "tau_m", "tau_syn_exc", "tau_syn_inh", "tau_refrac", "syn_strength_exc", "syn_strength_inh")))
-        strength = np.full(n, self.peer_syn_strength)
-        return NeuronProperties(np.full(n, s.tau_m_us), np.full(n, s.tau_syn_us), np.full(n, s.tau_syn_us),
-                                np.full(n, s.tau_refrac_us), strength, strength.copy())
+            values = [np.asarray(a[name], float)[:n].copy() for name in (
+                "tau_m", "tau_syn_exc", "tau_syn_inh", "tau_refrac", "syn_strength_exc", "syn_strength_inh")]
+        else:
+            strength = np.full(n, self.peer_syn_strength)
+            values = [np.full(n, s.tau_m_us), np.full(n, s.tau_syn_us), np.full(n, s.tau_syn_us),
+                      np.full(n, s.tau_refrac_us), strength, strength.copy()]
+        return NeuronProperties(*values, state_duration_us=values[3] + s.state_extension_us)
 
     def _weight(self, w_hw: np.ndarray) -> np.ndarray:
         """Hardware weights -> the backend's weight unit (nA on the peers)."""
@@ -280,7 +290,7 @@ class SamplingNetwork:
         self.configure(weights_hw, v_rest_cadc)
         spikes = self._run(n_trials, duration_us)
         grid = np.arange(s.burn_in_us, duration_us, s.sample_period_us)
-        states = states_from_spikes(spikes, self.properties.tau_refrac_us, grid)
+        states = states_from_spikes(spikes, self.properties.state_duration_us, grid)
         counts = np.array([[t.size for t in trial] for trial in spikes]).sum(axis=0)
         return Samples(states, counts / (n_trials * duration_us), n_trials * (duration_us - s.burn_in_us))
 

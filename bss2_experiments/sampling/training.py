@@ -35,6 +35,45 @@ class TrainingConfig:
     average_fraction: float = 0.3
     """The trained parameters are the mean over this last fraction of iterations (Polyak
     averaging: the sampling noise of single iterations averages out)."""
+    optimizer: str = "momentum"
+    """``"momentum"``: ``v = momentum v + eta g``; ``"adam"``: Adam steps of size ~eta per
+    parameter (Kingma & Ba, ICLR 2015; betas 0.9, 0.999), so weak and strong gradients
+    move alike."""
+
+    def validate(self) -> "TrainingConfig":
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer {self.optimizer!r}: choose one of {OPTIMIZERS}")
+        if self.iterations < 0 or not self.learning_rate > 0:
+            raise ValueError(f"need iterations >= 0 and learning_rate > 0, got {self.iterations}, "
+                             f"{self.learning_rate}")
+        return self
+
+
+OPTIMIZERS = ("momentum", "adam")
+
+
+class ParameterStep:
+    """Turns gradients (ascent directions) into parameter increments by ``config.optimizer``;
+    the learning rate at iteration ``it`` is ``learning_rate * lr_decay**it``."""
+
+    def __init__(self, config: TrainingConfig, *shapes: tuple[int, ...]):
+        self.config = config.validate()
+        self.first = [np.zeros(s) for s in shapes]
+        self.second = [np.zeros(s) for s in shapes]
+        self.count = 0
+
+    def __call__(self, *gradients: np.ndarray) -> list[np.ndarray]:
+        c = self.config
+        eta = c.learning_rate * c.lr_decay ** self.count
+        self.count += 1
+        if c.optimizer == "momentum":
+            self.first = [c.momentum * v + eta * g for v, g in zip(self.first, gradients)]
+            return self.first
+        beta1, beta2 = 0.9, 0.999
+        self.first = [beta1 * m + (1 - beta1) * g for m, g in zip(self.first, gradients)]
+        self.second = [beta2 * v + (1 - beta2) * g * g for v, g in zip(self.second, gradients)]
+        scale = eta * np.sqrt(1 - beta2 ** self.count) / (1 - beta1 ** self.count)
+        return [scale * m / (np.sqrt(v) + 1e-8) for m, v in zip(self.first, self.second)]
 
 
 @dataclass
@@ -55,19 +94,17 @@ def train(network: SamplingNetwork, translation: Translation, target: np.ndarray
     target = bm.check_distribution(target, 2 ** n)
     w, b = (x.copy() for x in bm.check_parameters(weights, biases))
     m_target, c_target = bm.moments(target, n)
-    vw, vb = np.zeros_like(w), np.zeros_like(b)
+    step = ParameterStep(config, w.shape, b.shape)
     history = TrainingHistory()
     off_diagonal = ~np.eye(n, dtype=bool)
-    for it in tqdm(range(config.iterations), desc="training", leave=False, disable=not progress):
+    for _ in tqdm(range(config.iterations), desc="training", leave=False, disable=not progress):
         samples = network.sample(*translation.to_hardware(w, b), config.n_trials, config.duration_us)
         history.dkl.append(bm.dkl(target, bm.histogram(samples.states)))
         history.weights.append(w.copy())
         history.biases.append(b.copy())
         m_model, c_model = bm.sample_moments(samples.states)
-        eta = config.learning_rate * config.lr_decay ** it
-        vw = config.momentum * vw + eta * np.where(off_diagonal, c_target - c_model, 0.0)
-        vb = config.momentum * vb + eta * (m_target - m_model)
-        w, b = w + vw, b + vb
+        dw, db = step(np.where(off_diagonal, c_target - c_model, 0.0), m_target - m_model)
+        w, b = w + dw, b + db
     keep = max(1, int(round(config.average_fraction * config.iterations)))
     if config.iterations:
         w, b = np.mean(history.weights[-keep:] + [w], axis=0), np.mean(history.biases[-keep:] + [b], axis=0)

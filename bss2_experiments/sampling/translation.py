@@ -8,6 +8,11 @@ Rev. E 94, 042312 (2016), sec. IV: the PSP shape maps Boltzmann weights to synap
 weights). For a current-based synapse with onset slope ``J`` per weight LSB (CADC LSB per
 us), ``tau_m`` and ``tau_syn`` the PSP is
 ``u(t) = J tau_m tau_syn / (tau_syn - tau_m) (exp(-t / tau_syn) - exp(-t / tau_m))``.
+
+The mean PSP is a first-order model: PSPs of a presynaptic burst pile up, and a PSP peaks at
+the start of the presynaptic state, so couplings on the chip come out stronger than
+translated (about 1.5-2x on the emulated chip). :func:`measure_coupling_gain` measures this
+factor with pairs of coupled samplers and :meth:`Translation.with_gain` corrects for it.
 """
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ import numpy as np
 
 from .activation import ActivationFits
 from .boltzmann import check_parameters
-from .network import NeuronProperties
+from .network import NeuronProperties, SamplingNetwork
 
 
 def mean_psp(strength: np.ndarray, tau_m_us: np.ndarray, tau_syn_us: np.ndarray, window_us: np.ndarray) -> np.ndarray:
@@ -41,7 +46,8 @@ class Translation:
 
     @classmethod
     def build(cls, fits: ActivationFits, props: NeuronProperties) -> "Translation":
-        window = props.tau_refrac_us[None, :]  # the presynaptic neuron's state duration
+        duration = props.tau_refrac_us if props.state_duration_us is None else props.state_duration_us
+        window = duration[None, :]  # the presynaptic neuron's state duration
         exc = mean_psp(props.syn_strength_exc[:, None], props.tau_m_us[:, None], props.tau_syn_exc_us[:, None], window)
         inh = mean_psp(props.syn_strength_inh[:, None], props.tau_m_us[:, None], props.tau_syn_inh_us[:, None], window)
         return cls(fits.v05.copy(), fits.alpha.copy(), exc, inh)
@@ -53,6 +59,13 @@ class Translation:
         w_hw = np.where(shift >= 0, shift / self.psp_exc, shift / self.psp_inh)
         return w_hw, self.v05 + self.alpha * b
 
+    def with_gain(self, gain_exc: float, gain_inh: float) -> "Translation":
+        """The same translation with the PSPs scaled by measured coupling gains (effective over
+        translated Boltzmann weight, see :func:`measure_coupling_gain`)."""
+        if not (gain_exc > 0 and gain_inh > 0):
+            raise ValueError(f"coupling gains must be positive, got {gain_exc}, {gain_inh}")
+        return Translation(self.v05.copy(), self.alpha.copy(), self.psp_exc * gain_exc, self.psp_inh * gain_inh)
+
     def weight_limit(self, weight_max: float) -> float:
         """Largest ``|W|`` that every synapse can realise with ``|w_hw| <= weight_max``."""
         return float(weight_max * min(np.min(self.psp_exc), np.min(self.psp_inh)) / np.max(self.alpha))
@@ -63,3 +76,34 @@ class Translation:
         w_hw = np.asarray(weights_hw, float)
         shift = np.where(w_hw >= 0, w_hw * self.psp_exc, w_hw * self.psp_inh)
         return shift / self.alpha[:, None], (np.asarray(v_rest, float) - self.v05) / self.alpha
+
+
+def pair_coupling(states: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """Coupling each pair of samplers realises, ``log(p11 p00 / (p10 p01))`` (the Boltzmann
+    weight of two units exactly) from binary samples ``states`` (n_samples, n); ``pairs`` (k, 2)."""
+    z = np.asarray(states, bool)
+    i, j = np.asarray(pairs).T
+    counts = [np.mean(a & b, axis=0) for a, b in ((z[:, i], z[:, j]), (~z[:, i], ~z[:, j]),
+                                                  (z[:, i], ~z[:, j]), (~z[:, i], z[:, j]))]
+    p11, p00, p10, p01 = (np.maximum(c, 0.5 / z.shape[0]) for c in counts)
+    return np.log(p11 * p00 / (p10 * p01))
+
+
+def measure_coupling_gain(network: SamplingNetwork, translation: Translation, weight: float = 2.0,
+                          n_trials: int = 40, duration_us: float = 2000.0) -> tuple[float, float]:
+    """Effective over translated coupling, ``(excitatory, inhibitory)``: the samplers coupled in
+    pairs (0-1, 2-3, ...) with Boltzmann weight ``+weight`` (then ``-weight``) and biases
+    ``-weight / 2`` (``+weight / 2``), so that each pair ideally realises exactly ``weight``;
+    the gain is the median over pairs of :func:`pair_coupling` / ``weight``. One chip call each."""
+    n = network.n
+    if n < 2 or not weight > 0:
+        raise ValueError(f"need >= 2 samplers and weight > 0, got n = {n}, weight = {weight}")
+    pairs = np.arange(2 * (n // 2)).reshape(-1, 2)
+    gains = []
+    for sign in (1.0, -1.0):
+        w = np.zeros((n, n))
+        w[pairs[:, 0], pairs[:, 1]] = w[pairs[:, 1], pairs[:, 0]] = sign * weight
+        states = network.sample(*translation.to_hardware(w, np.full(n, -sign * weight / 2)), n_trials,
+                                duration_us).states
+        gains.append(float(np.median(pair_coupling(states, pairs) / (sign * weight))))
+    return gains[0], gains[1]

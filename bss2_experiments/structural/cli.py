@@ -44,7 +44,9 @@ def main(args: argparse.Namespace) -> int:
         reached = summary["samples_to_90_percent"][str(k)]
         print(f"k = {k:2d}: test accuracy {100 * acc:.1f} % (seeds: {per_seed}); 90 % "
               + (f"after {reached:.0f} samples" if reached is not None else "not reached"))
-    print(f"fan-in constant after all {summary['pruning_steps']} pruning steps: {summary['fan_in_constant']}; "
+    steps = ", ".join(f"{n} (k = {k})" for k, n in summary["pruning_steps"].items())
+    print(f"fan-in constant at all {summary['test_points']} test points, after {steps} pruning steps: "
+          f"{summary['fan_in_constant']}; "
           f"{result.seconds:.1f} s on {result.chip_identity}")
     print(f"saved to {folder}")
     if args.json:

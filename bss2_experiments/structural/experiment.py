@@ -1,15 +1,17 @@
 """Structural plasticity on Iris with the rule as PPU firmware (Billaudelle et al. 2021,
-Neural Networks 133; seed document section 1.2.1.4, Figure 19).
+Neural Networks 133; seed document section 1.2.1.4, Figure 19), as a PyNN script on
+``bss2_experiments.pynn`` (network: :mod:`.network`).
 
-Training is cut into chunks of ``prune_every`` samples. Each chunk is one plastic chip
-run: the samples play back to back with their teachers, the ``structural`` kernel (C,
-``ppu_firmware/kernels/structural.c``) runs at the end of every sample (STDP on the
-correlation sensors + homeostasis + noise) and prunes/rewires at the chunk's last call.
-After each chunk the weights and labels the PPU left are read back, every label
-neuron's fan-in is checked against its level's ``k`` (a mismatch raises), and the test
-set runs as independent trials in one batched chip call (no teacher, no plasticity):
-the class whose label neurons fire most wins (ties: the earlier first spike).
-All fan-in levels share the chip in one run (their own columns, shared pool rows).
+Each sparsity level trains in its own PyNN session with its own rule constants (one
+kernel, one mailbox per PPU, serves a run). Training is cut into chunks of ``test_every``
+samples. Each chunk is one ``sim.run()``: the samples play back to back with their
+teachers, the ``structural`` kernel (C, ``ppu_firmware/kernels/structural.c``) runs at the
+end of every sample (STDP on the correlation sensors + homeostasis + noise) and
+prunes/rewires every ``prune_period``-th call (its counters run on over the chunks).
+After each chunk the pool projection holds the receptors and weights the PPU left; every
+label neuron's fan-in is checked against ``k`` (a mismatch raises), and the test set runs
+as independent trials in one ``sim.run_batch`` call (no teacher, the rule disabled): the
+class whose label neurons fire most wins (ties: the earlier first spike).
 """
 from __future__ import annotations
 
@@ -20,12 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
-from emulator.interface import ChipConfiguration, N_COLUMNS
+from emulator.interface import N_COLUMNS
 from ppu_firmware import host
-from .encoding import N_CLASSES, Encoding, iris_split
+from .encoding import Encoding, iris_split
 from .network import (
-    HEMISPHERE, KERNEL, Layout, configure, fan_in, initial_pool, plasticity_program,
-    evaluation_stimulus, training_stimulus,
+    KERNEL, Layout, Network, build, classify, evaluation_inputs, fan_in, kernel_parameters, receptive_fields,
+    set_training_inputs,
 )
 
 
@@ -43,20 +45,23 @@ class RuleParameters:
     """homeostatic target spike count per call: any spike above it depresses all synapses"""
     step: int = 1
     noise: int = 2
-    prune_threshold: int = 6
-    initial_weight: int = 12
+    prune_threshold: int = 10
+    prune_period: int = 20
+    """kernel calls (= samples) between pruning steps"""
+    initial_weight: int = 16
     causal_offset: int = 8
     acausal_offset: int = 8
 
     def __post_init__(self):
         for name, lo, hi in (("factor", -128, 127), ("target", 0, 255), ("step", 0, 63), ("noise", 0, 127),
-                             ("prune_threshold", 0, 63), ("initial_weight", 0, 63), ("causal_offset", 0, 255),
+                             ("prune_threshold", 0, 63), ("prune_period", 1, 255), ("initial_weight", 0, 63), ("causal_offset", 0, 255),
                              ("acausal_offset", 0, 255)):
             value = getattr(self, name)
             if not lo <= value <= hi:
                 raise ValueError(f"rule parameter {name} = {value}: must lie in {lo}..{hi} (structural kernel)")
 
     def mailbox(self) -> dict:
+        """The kernel's mailbox fields (per-column sensor offsets as arrays)."""
         d = dataclasses.asdict(self)
         d["causal_offset"] = np.full(N_COLUMNS, self.causal_offset)
         d["acausal_offset"] = np.full(N_COLUMNS, self.acausal_offset)
@@ -73,24 +78,35 @@ class StructuralConfig:
     ideal: bool = False
     neurons_per_class: int = 4
     epochs: int = 6
-    prune_every: int = 40
-    """samples (kernel calls) per chunk; each chunk ends with a pruning step"""
+    test_every: int = 20
+    """samples per chunk (one ``sim.run()``); the test set runs after each"""
+    start_weight: int = 12
+    """weight of the initial synapses (the pool projections'); rewired ones get ``rule.initial_weight``"""
     test_fraction: float = 0.2
     encoding: Encoding = field(default_factory=Encoding)
     rule: RuleParameters = field(default_factory=RuleParameters)
+    """the rule of every level not in ``level_rules``"""
+    level_rules: tuple[tuple[int, RuleParameters], ...] = (
+        (32, RuleParameters(prune_threshold=6, prune_period=40, initial_weight=12)),)
+    """``(k, rule)``: levels with their own rule constants (tuned per level, see README)"""
 
     def __post_init__(self):
         if self.epochs < 1:
             raise ValueError(f"epochs = {self.epochs}: train at least one epoch")
-        if not 1 <= self.prune_every <= 255:
-            raise ValueError(f"prune_every = {self.prune_every}: must lie in 1..255 (the kernel's uint8 "
-                             f"prune_period)")
+        if self.test_every < 1:
+            raise ValueError(f"test_every = {self.test_every}: test after at least one sample")
         if not self.seeds:
             raise ValueError("give at least one seed")
+        if not 0 <= self.start_weight <= 63:
+            raise ValueError(f"start_weight = {self.start_weight}: a pooled synapse's weight lies in 0..63")
         self.layout()  # validates fan-ins against the pool
 
     def layout(self) -> Layout:
         return Layout(tuple(int(k) for k in self.fan_ins), self.neurons_per_class, self.encoding.n_receptors)
+
+    def rule_of(self, k: int) -> RuleParameters:
+        """The rule constants of level ``k``."""
+        return dict(self.level_rules).get(int(k), self.rule)
 
 
 @dataclass
@@ -100,106 +116,98 @@ class SeedResult:
     seed: int
     samples_seen: np.ndarray          # (n_points,)
     accuracy: np.ndarray              # (n_points, n_levels) test accuracy
-    fan_in: np.ndarray                # (n_points, n_columns) connected synapses after each pruning step
-    pruned: np.ndarray                # (n_points,) synapses rewired so far
-    labels: np.ndarray                # (n_points, pool_rows, n_columns)
-    weights: np.ndarray               # (n_points, pool_rows, n_columns)
+    fan_in: np.ndarray                # (n_points, n_columns) connected synapses after each chunk
+    pruned: np.ndarray                # (n_points, n_levels) synapses rewired so far
+    receptive_fields: np.ndarray      # (n_points, n_columns, n_receptors) summed weight per receptor
     test_labels: np.ndarray           # (n_test,)
     test_predictions: np.ndarray      # (n_levels, n_test) after training
     seconds: float
+    chip_identity: str
+    calibration_id: str
 
 
-def _chip(config: StructuralConfig):
-    from emulator.chip import Emulator
-    return Emulator(chip_id=config.chip_id, ideal=config.ideal)
+def session(config: "StructuralConfig", seed: int, progress: bool = False):
+    """A PyNN session (``bss2_experiments.pynn``) on the configured emulated chip; its
+    calibration (``CalibHXNeuronCuba`` defaults) is made on first use and cached."""
+    import bss2_experiments.pynn as sim
+    sim.setup(chip_id=config.chip_id, ideal=config.ideal, seed=seed, progress=progress)
+    return sim
 
 
-def calibrated_base(chip, progress: bool = False) -> tuple[ChipConfiguration, str]:
-    """The chip's calibration for the default targets (CalibHXNeuronCuba: rest 80,
-    threshold 125 CADC LSB, tau_m = tau_syn = 10 us), applied; and its id."""
-    from calibration import CalibrationTargets, load_or_calibrate
-    result = load_or_calibrate(chip, CalibrationTargets(), progress=progress)
-    return result.apply(), result.calibration_id
+def evaluate(sim, net: Network, enc: Encoding, inputs: dict) -> np.ndarray:
+    """Predicted class per level and test trial ``(n_levels, n_trials)``: one batched chip
+    call without teachers and without the kernel."""
+    with net.rule.disabled():
+        result = sim.run_batch(enc.sample_ms, inputs)
+    return classify(result, net, enc.sample_ms)
 
 
-def evaluate(chip, base: ChipConfiguration, layout: Layout, enc: Encoding, labels: np.ndarray,
-             weights: np.ndarray, stimulus, seed: int) -> np.ndarray:
-    """Predicted class per level and test trial, shape (n_levels, n_trials): most spikes
-    of a class's label neurons, ties broken by the earliest first spike."""
-    cfg = configure(base, layout, labels, weights)
-    res = chip.run(cfg, stimulus, enc.sample_us, seed=seed)
-    n = stimulus.n_trials
-    neuron = HEMISPHERE * N_COLUMNS + np.arange(layout.n_columns)
-    counts = res.spikes.counts()[:, neuron]
-    first = np.full((n, layout.n_columns), enc.sample_us)
-    sel = np.isin(res.spikes.neuron, neuron)
-    np.minimum.at(first, (res.spikes.trial[sel], res.spikes.neuron[sel] - neuron[0]), res.spikes.time_us[sel])
-    m = layout.neurons_per_class
-    out = np.zeros((len(layout.fan_ins), n), np.int64)
-    for lev in range(len(layout.fan_ins)):
-        cols = layout.columns(lev)
-        c = counts[:, cols].reshape(n, N_CLASSES, m).sum(axis=2)
-        f = first[:, cols].reshape(n, N_CLASSES, m).min(axis=2)
-        out[lev] = np.argmax(c * 1e6 - f, axis=1)
+def train_chunk(sim, net: Network, enc: Encoding, rule: "RuleParameters", x01: np.ndarray, y: np.ndarray,
+                rng: np.random.Generator, calls: int = 0, pruned: int = 0, prune: bool = True) -> dict:
+    """One plastic ``sim.run()`` presenting ``x01``/``y`` with the teachers, the kernel called
+    after every sample, pruning at every ``rule.prune_period``-th call (counted from the
+    first chunk; none if not ``prune``). The pool projections then hold the receptors and
+    weights the PPU left; returns its decoded mailbox (``calls``, ``pruned`` continue the
+    given counts)."""
+    set_training_inputs(net, enc, x01, y, rng, sim.get_current_time())
+    net.rule.timer = sim.Timer(enc.sample_ms - 1.0, enc.sample_ms, len(y))
+    net.rule.parameters = kernel_parameters(rule.mailbox() | ({} if prune else {"prune_period": 0}),
+                                            net.layout.n_receptors, calls, pruned)
+    sim.run(len(y) * enc.sample_ms)
+    return host.decode_mailbox(KERNEL, net.rule.mailbox[0, 0])
+
+
+def train_level(config: StructuralConfig, seed: int, k: int, progress: bool = False) -> dict:
+    """Train and test level ``k`` of one seed (its split, initial connectivity, sample
+    order, noise) in its own PyNN session; per test point (index 0 = before training)."""
+    sim = session(config, seed)
+    layout = Layout((k,), config.neurons_per_class, config.encoding.n_receptors)
+    enc, rule = config.encoding, config.rule_of(k)
+    rng = np.random.default_rng([seed, 7])               # the same samples and order for every level
+    x_tr, y_tr, x_te, y_te = iris_split(seed, config.test_fraction)
+    order = np.concatenate([rng.permutation(len(y_tr)) for _ in range(config.epochs)])
+    test_spikes = enc.receptor_spikes(x_te, rng)          # the same test trials at every point and level
+    net = build(sim, layout, config.start_weight, seed=int(np.random.default_rng([seed, k]).integers(2**31)))
+    test = evaluation_inputs(net, test_spikes)
+    chunks = [order[i:i + config.test_every] for i in range(0, order.size, config.test_every)]
+    expected = layout.fan_in_of_column()
+    points = [(0, fan_in(net), receptive_fields(net), 0, evaluate(sim, net, enc, test)[0])]
+    calls = pruned = 0
+    bar = _progress(len(chunks), f"seed {seed}, k = {k}", progress)
+    for chunk in chunks:
+        box = train_chunk(sim, net, enc, rule, x_tr[chunk], y_tr[chunk], rng, calls, pruned)
+        calls, pruned = int(box["calls"]), int(box["pruned"])
+        got = fan_in(net)
+        if not np.array_equal(got, expected):
+            bad = np.flatnonzero(got != expected)
+            raise FanInError(f"seed {seed}, k = {k}, after {calls} kernel calls: label neurons {bad.tolist()} have "
+                             f"fan-in {got[bad].tolist()}, expected {k}")
+        points.append((points[-1][0] + len(chunk), got, receptive_fields(net), pruned,
+                       evaluate(sim, net, enc, test)[0]))
+        bar.update(1)
+    bar.close()
+    state = sim.simulator.state
+    out = dict(identity=state.chip.identity, calibration_id=state.calibration_result.calibration_id,
+               samples=np.array([p[0] for p in points]), fan_in=np.stack([p[1] for p in points]),
+               fields=np.stack([p[2] for p in points]), pruned=np.array([p[3] for p in points]),
+               predictions=np.stack([p[4] for p in points]), test_labels=y_te)
+    sim.end()
     return out
 
 
-def train_chunk(chip, base: ChipConfiguration, layout: Layout, enc: Encoding, labels: np.ndarray,
-                weights: np.ndarray, params: dict, x01: np.ndarray, y: np.ndarray, rng: np.random.Generator,
-                calls: int = 0, pruned: int = 0, prune: bool = True) -> tuple[np.ndarray, np.ndarray, dict]:
-    """One plastic chip run presenting ``x01``/``y`` with the teachers, the kernel called
-    after every sample and (``prune``) pruning at the last call. Returns the pool labels and
-    weights the PPU left and its decoded mailbox (``calls``, ``pruned`` continue the
-    given counts)."""
-    cfg = configure(base, layout, labels, weights)
-    params = dict(params, prune_period=len(y) if prune else 0)
-    cfg.plasticity = (plasticity_program(layout, params, len(y), enc.sample_us, calls, pruned),)
-    stim = training_stimulus(layout, enc, x01, y, rng)
-    plastic = chip.run(cfg, stim, len(y) * enc.sample_us, seed=int(rng.integers(2**62))).plasticity
-    return (plastic.labels[0, HEMISPHERE, :layout.pool_rows, :layout.n_columns].copy(),
-            plastic.weights[0, HEMISPHERE, :layout.pool_rows, :layout.n_columns].copy(),
-            host.decode_mailbox(KERNEL, plastic.mailbox[0, HEMISPHERE]))
-
-
-def run_seed(config: StructuralConfig, seed: int, chip=None, base: ChipConfiguration | None = None,
-             progress: bool = False) -> SeedResult:
-    """Train and test one seed (its split, initial connectivity, sample order, noise)."""
+def run_seed(config: StructuralConfig, seed: int, progress: bool = False) -> SeedResult:
+    """Train and test every level of one seed (:func:`train_level`)."""
     t_start = time.perf_counter()
-    chip = chip if chip is not None else _chip(config)
-    base = base if base is not None else calibrated_base(chip)[0]
-    layout, enc = config.layout(), config.encoding
-    rng = np.random.default_rng([seed, 7])
-    x_tr, y_tr, x_te, y_te = iris_split(seed, config.test_fraction)
-    labels, weights = initial_pool(layout, rng, config.rule.initial_weight)
-    order = np.concatenate([rng.permutation(len(y_tr)) for _ in range(config.epochs)])
-    chunks = [order[i:i + config.prune_every] for i in range(0, order.size, config.prune_every)]
-    test_stim = evaluation_stimulus(layout, enc, x_te, rng)
-    expected = layout.fan_in_of_column()
-    params = config.rule.mailbox()
-    snapshots = [(0, labels, weights, 0, evaluate(chip, base, layout, enc, labels, weights, test_stim,
-                                                   int(rng.integers(2**62))))]
-    calls = pruned = 0
-    bar = _progress(len(chunks), f"seed {seed}", progress)
-    for chunk in chunks:
-        labels, weights, box = train_chunk(chip, base, layout, enc, labels, weights, params, x_tr[chunk], y_tr[chunk],
-                                           rng, calls, pruned, prune=True)
-        calls, pruned = int(box["calls"]), int(box["pruned"])
-        got = fan_in(labels, layout)
-        if not np.array_equal(got, expected):
-            bad = np.flatnonzero(got != expected)
-            raise FanInError(f"seed {seed}, after {calls} kernel calls: label neurons {bad.tolist()} have fan-in "
-                             f"{got[bad].tolist()}, expected {expected[bad].tolist()}")
-        pred = evaluate(chip, base, layout, enc, labels, weights, test_stim, int(rng.integers(2**62)))
-        snapshots.append((snapshots[-1][0] + len(chunk), labels, weights, pruned, pred))
-        bar.update(1)
-    bar.close()
-    preds = np.stack([s[4] for s in snapshots])               # (points, levels, n_test)
+    levels = [train_level(config, seed, k, progress) for k in config.fan_ins]
+    first = levels[0]
+    accuracy = np.stack([(lv["predictions"] == lv["test_labels"][None, :]).mean(axis=1) for lv in levels], axis=1)
     return SeedResult(
-        seed=seed, samples_seen=np.array([s[0] for s in snapshots]),
-        accuracy=(preds == y_te[None, None, :]).mean(axis=2),
-        fan_in=np.stack([fan_in(s[1], layout) for s in snapshots]), pruned=np.array([s[3] for s in snapshots]),
-        labels=np.stack([s[1] for s in snapshots]), weights=np.stack([s[2] for s in snapshots]),
-        test_labels=y_te, test_predictions=preds[-1], seconds=time.perf_counter() - t_start)
+        seed=seed, samples_seen=first["samples"], accuracy=accuracy,
+        fan_in=np.concatenate([lv["fan_in"] for lv in levels], axis=1),
+        pruned=np.stack([lv["pruned"] for lv in levels], axis=1),
+        receptive_fields=np.concatenate([lv["fields"] for lv in levels], axis=1),
+        test_labels=first["test_labels"], test_predictions=np.stack([lv["predictions"][-1] for lv in levels]),
+        seconds=time.perf_counter() - t_start, chip_identity=first["identity"], calibration_id=first["calibration_id"])
 
 
 def _progress(total: int, desc: str, enabled: bool):
@@ -238,18 +246,21 @@ class StructuralResult:
         acc = np.stack([s.accuracy[-1] for s in self.seeds])
         fan_in_ok = all(np.array_equal(s.fan_in, np.broadcast_to(self.config.layout().fan_in_of_column(),
                                                                   s.fan_in.shape)) for s in self.seeds)
-        hw_us = self.seeds[0].samples_seen[-1] * self.config.encoding.sample_us
+        bio_ms = self.seeds[0].samples_seen[-1] * self.config.encoding.sample_ms
         return {
             "test_accuracy": {str(k): v for k, v in self.test_accuracy.items()},
             "test_accuracy_per_seed": {str(k): acc[:, lev].tolist() for lev, k in enumerate(self.config.fan_ins)},
             "test_accuracy_std": {str(k): float(acc[:, lev].std()) for lev, k in enumerate(self.config.fan_ins)},
             "samples_to_90_percent": {str(k): None if np.isnan(v) else v for k, v in self.samples_to_reach(0.9).items()},
             "fan_in_constant": bool(fan_in_ok),
-            "pruning_steps": int(self.seeds[0].samples_seen.size - 1),
-            "synapses_rewired_per_seed": [int(s.pruned[-1]) for s in self.seeds],
+            "test_points": int(self.seeds[0].samples_seen.size),
+            "pruning_steps": {str(k): int(self.seeds[0].samples_seen[-1] // self.config.rule_of(k).prune_period)
+                              for k in self.config.fan_ins},
+            "synapses_rewired_per_seed": {str(k): [int(s.pruned[-1, lev]) for s in self.seeds]
+                                          for lev, k in enumerate(self.config.fan_ins)},
             "seeds": [s.seed for s in self.seeds],
             "n_test": int(self.seeds[0].test_labels.size),
-            "training_hardware_ms_per_seed": float(hw_us / 1000.0),
+            "training_hardware_ms_per_seed": float(bio_ms / 1000.0),   # 1 biological ms = 1 hardware us
             "seconds": self.seconds,
             "seconds_per_seed": [s.seconds for s in self.seeds],
             "chip_identity": self.chip_identity,
@@ -263,8 +274,9 @@ class StructuralResult:
             "fan_ins": np.asarray(self.config.fan_ins), "seeds": np.array([x.seed for x in s]),
             "samples_seen": s[0].samples_seen, "accuracy": np.stack([x.accuracy for x in s]),
             "fan_in": np.stack([x.fan_in for x in s]), "expected_fan_in": self.config.layout().fan_in_of_column(),
-            "pruned": np.stack([x.pruned for x in s]), "labels": np.stack([x.labels for x in s]),
-            "weights": np.stack([x.weights for x in s]), "test_labels": np.stack([x.test_labels for x in s]),
+            "pruned": np.stack([x.pruned for x in s]),
+            "receptive_fields": np.stack([x.receptive_fields for x in s]),
+            "test_labels": np.stack([x.test_labels for x in s]),
             "test_predictions": np.stack([x.test_predictions for x in s]),
             "receptor_centres": self.config.encoding.centres(),
         }
@@ -290,10 +302,24 @@ def _config_dict(config: StructuralConfig) -> dict:
 
 
 def _seed_task(args) -> SeedResult:
-    """One seed on a fresh emulated chip (a Dask worker's task)."""
+    """One seed in a fresh PyNN session (a Dask worker's task)."""
     config, seed = args
-    chip = _chip(config)
-    return run_seed(config, seed, chip, calibrated_base(chip)[0])
+    return run_seed(config, seed)
+
+
+def calibrate(config: StructuralConfig, progress: bool = True) -> str:
+    """Calibrate the chip for the network (or load the cached calibration) with one
+    evaluation trial; returns the calibration id. Run before spreading seeds over workers,
+    so that they load the calibration instead of each making it."""
+    sim = session(config, config.seeds[0], progress)
+    layout = Layout(config.fan_ins[:1], config.neurons_per_class, config.encoding.n_receptors)
+    net = build(sim, layout, config.start_weight, seed=0)
+    x = iris_split(config.seeds[0], config.test_fraction)[2][:1]
+    spikes = config.encoding.receptor_spikes(x, np.random.default_rng(0))
+    evaluate(sim, net, config.encoding, evaluation_inputs(net, spikes))
+    calibration_id = sim.simulator.state.calibration_result.calibration_id
+    sim.end()
+    return calibration_id
 
 
 def run(config: StructuralConfig, progress: bool = True, workers: int | None = None,
@@ -301,14 +327,11 @@ def run(config: StructuralConfig, progress: bool = True, workers: int | None = N
     """All seeds of ``config``: in this process, or spread over Dask workers
     (``workers`` local processes or a ``scheduler`` address)."""
     t0 = time.perf_counter()
-    chip = _chip(config)
-    base, calibration_id = calibrated_base(chip, progress=progress)   # calibrate once, cached for workers
+    calibrate(config, progress)
     if workers or scheduler:
         from bss2_experiments.distributed import dask_client, mapper
         with dask_client(scheduler, workers) as client:
             seeds = mapper(client, show_progress=progress)(_seed_task, [(config, s) for s in config.seeds])
     else:
-        seeds = []
-        for s in config.seeds:
-            seeds.append(run_seed(config, s, chip, base, progress=progress))
-    return StructuralResult(config, seeds, chip.identity, calibration_id, time.perf_counter() - t0)
+        seeds = [run_seed(config, s, progress=progress) for s in config.seeds]
+    return StructuralResult(config, seeds, seeds[0].chip_identity, seeds[0].calibration_id, time.perf_counter() - t0)

@@ -1,6 +1,6 @@
 """Figures like the seed document's Figure 19 (Billaudelle et al. 2021): receptive fields
 forming over training (19B) and test accuracy against training time per sparsity level
-(19C), plus the fan-in of every label neuron after every pruning step."""
+(19C), plus the fan-in of every label neuron at every test point."""
 from __future__ import annotations
 
 import numpy as np
@@ -31,11 +31,10 @@ def receptive_field_panels(fig, gs_row, fields: np.ndarray, times: list[int], fa
 def figure(result):
     """The run's figure: 19B-like receptive fields of the first seed (rows: levels,
     columns: training time), 19C-like accuracy curves (mean and range over seeds), and
-    the fan-in of every neuron after every pruning step."""
+    the fan-in of every neuron at every test point."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from .network import receptive_fields
 
     cfg, seeds = result.config, result.seeds
     layout = cfg.layout()
@@ -46,7 +45,7 @@ def figure(result):
     gs = fig.add_gridspec(len(cfg.fan_ins) + 1, len(picks), hspace=0.55, wspace=0.15)
     for lev, k in enumerate(cfg.fan_ins):
         cols = layout.columns(lev)
-        fields = np.stack([receptive_fields(first.weights[p], first.labels[p], layout)[cols] for p in picks])
+        fields = first.receptive_fields[picks][:, cols]
         receptive_field_panels(fig, [gs[lev, i] for i in range(len(picks))], fields,
                                [int(first.samples_seen[p]) for p in picks], k, cfg.neurons_per_class,
                                cfg.encoding.receptors_per_feature)
@@ -69,7 +68,7 @@ def figure(result):
         f = np.concatenate([s.fan_in[:, cols] for s in seeds], axis=1)
         ax.plot(samples, f.min(1), color=f"C{lev}", ls="--", lw=0.8)
         ax.plot(samples, f.max(1), color=f"C{lev}", lw=0.8, label=f"k = {k}: min/max over neurons")
-    ax.set_xlabel("training samples presented (a pruning step after each point)")
+    ax.set_xlabel("training samples presented")
     ax.set_ylabel("fan-in (connected synapses)")
     ax.legend(fontsize=7)
     fig.suptitle(f"Structural plasticity on Iris, PPU kernel 'structural', {result.chip_identity}", fontsize=9)
