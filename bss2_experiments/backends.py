@@ -279,6 +279,10 @@ def _brian2_if_curr_exp(module: ModuleType) -> type:
 UNMAPPED_SETUP_OPTIONS = {
     "chip": "an emulator.interface.Chip object (the lab chip is reached through pynn_brainscales' own connection)",
     "ideal": "a noise-free chip (ideal=True) exists only in the emulator",
+    "correlation_amplitude_lsb": "calibrate the lab chip's correlation sensors with calix "
+                                 "(calix.spiking.correlation.CorrelationCalibTarget) and pass its result as initial_config",
+    "correlation_tau_us": "calibrate the lab chip's correlation sensors with calix "
+                          "(calix.spiking.correlation.CorrelationCalibTarget) and pass its result as initial_config",
 }
 DROPPED_SETUP_OPTIONS = ("chip_id", "progress", "seed")
 """Emulator ``setup()`` options with no counterpart on a chip that change nothing there:

@@ -122,6 +122,7 @@ def test_setup_maps_the_emulator_options(fake):
 @pytest.mark.parametrize("options, message", [
     ({"ideal": True}, "ideal=True.*only in the emulator"),
     ({"chip": object()}, "setup\\(chip=...\\) cannot be mapped"),
+    ({"correlation_tau_us": 10.0}, "correlation_tau_us.*CorrelationCalibTarget"),
     ({"calibration": None}, "uncalibrated design values.*HXNeuron"),
     ({"calibration": object()}, "emulated chip's calibration.*calibration='auto'"),
 ])
