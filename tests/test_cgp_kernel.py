@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from ppu_firmware._host import lib  # built at install time (pip install -e .)
 
 from ppu_firmware import cgp
-from ppu_firmware._host import lib  # built at install time (pip install -e .)
 from ppu_firmware.host import PPUState, estimate_cycles, run_kernel
 
 

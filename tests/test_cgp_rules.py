@@ -3,6 +3,7 @@ the cache, the DEAP loop, Dask workers that die, the command line."""
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ from bss2_experiments.cgp_rules import cli
 from bss2_experiments.cgp_rules import genome as G
 from bss2_experiments.cgp_rules.evaluation import RuleCache, evaluate_program
 from bss2_experiments.cgp_rules.evolution import EvolutionConfig, evolve
-from bss2_experiments.cgp_rules.task import TaskConfig
+from bss2_experiments.cgp_rules.task import TaskConfig, TeacherStudent, evaluate
 from ppu_firmware import cgp
 
 DELTA = (("sub", "target", "membrane"), ("mul", 6, "psp"))
@@ -48,6 +49,29 @@ def test_with_two_inputs_the_presynaptic_factor_is_what_assigns_credit() -> None
     assert np.mean(with_psp["weight_error"]) < 0.5 * np.mean(without["weight_error"])
 
 
+def test_a_rule_on_the_compiled_network_measures_what_a_pynn_run_measures() -> None:
+    """A rule run through the chip interface on the once-compiled network (only the PPU
+    program replaced) gives, bit for bit, the weights and membranes of a PyNN run() of the
+    network with that rule and the same noise seed; its nA weights are PyNN's."""
+    import bss2_experiments.pynn as sim
+    config = TaskConfig(duration_ms=400.0, input_seed=3)
+    net = TeacherStudent(config)
+    net.program[:] = DELTA  # the PyNN rule's parameters read the network's program
+    sim.run(config.duration_ms)
+    pynn_result = sim.simulator.state.last_run[1]
+    pynn_weights = np.stack([p.get("weight", format="array").ravel() for p in net.plastic], axis=1)
+    assert np.max(np.abs(pynn_weights - net.initial_w)) > 0.05  # the rule changed the weights
+    np.testing.assert_allclose(net.student_weights(pynn_result.plasticity.weights[0]), pynn_weights, rtol=1e-12)
+    again = net.run(DELTA, seed=pynn_result.seed)
+    np.testing.assert_array_equal(again.plasticity.weights, pynn_result.plasticity.weights)
+    for population, membrane in zip((net.teachers, net.students), net.membranes(again)):
+        np.testing.assert_array_equal(population.get_data("v").segments[-1].analogsignals[0].magnitude, membrane)
+    # the evaluation reuses the compiled network: same rule, same result; other rules do not disturb it
+    first = evaluate(DELTA, config)
+    evaluate((("const", 0, 0),), config)
+    assert evaluate(DELTA, config).fitness == first.fitness
+
+
 def test_cache_runs_each_distinct_program_once() -> None:
     calls = []
 
@@ -60,6 +84,9 @@ def test_cache_runs_each_distinct_program_once() -> None:
     assert [r["fitness"] for r in cache.evaluate([a, b, a], None, counting_map)] == [-1.0, -2.0, -1.0]
     assert [r["fitness"] for r in cache.evaluate([b, a], None, counting_map)] == [-2.0, -1.0]
     assert calls == [a, b] and cache.evaluations == 2
+    real = RuleCache()
+    real.evaluate([a, a], functools.partial(evaluate_program, config=TaskConfig()), map)
+    assert real.evaluations == 1 and 0 < real.cpu_seconds == real.cpu_seconds_per_evaluation
 
 
 def _surrogate_map(function, programs):

@@ -74,9 +74,11 @@ def main(args: argparse.Namespace) -> int:
     if args.throughput:
         rates = throughput(args.throughput, task=task, scheduler=args.scheduler)
         for n, rate in rates.items():
-            print(f"{n} worker(s): {rate:.1f} evaluations/s")
+            print(f"{n} worker(s): {rate['evaluations_per_second']:.1f} evaluations/s, "
+                  f"{1000 * rate['cpu_seconds_per_evaluation']:.0f} CPU ms per evaluation")
         if args.json:
-            print(json.dumps({"evaluations_per_second": {str(n): r for n, r in rates.items()}}))
+            print(json.dumps({key: {str(n): r[key] for n, r in rates.items()}
+                              for key in ("evaluations_per_second", "cpu_seconds_per_evaluation")}))
         return 0
     config = CGPConfig(seeds=tuple(range(args.seeds)), evolution=EvolutionConfig(max_generations=args.generations),
                        task=task, held_out=replace(HELD_OUT, chip_id=args.chip_id), n_workers=args.workers,
@@ -87,7 +89,8 @@ def main(args: argparse.Namespace) -> int:
         print(f"seed {seed}: dw ~ {expr}   (held-out weight error max {100 * err:.1f} %)")
     summary = result.summary()
     print(f"champion: dw ~ {summary['champion']}; held-out weight error {100 * summary['weight_error']:.1f} %; "
-          f"{result.evaluations} evaluations, {result.evaluations_per_second:.1f} evaluations/s, "
+          f"{result.evaluations} evaluations, {result.evaluations_per_second:.1f} evaluations/s "
+          f"({1000 * result.cache.cpu_seconds_per_evaluation:.0f} CPU ms each), "
           f"{result.wall_seconds:.0f} s")
     print(f"saved to {folder}")
     if args.json:
