@@ -28,7 +28,6 @@ import hashlib
 import json
 import math
 import os
-import re
 import tempfile
 import time
 import warnings
@@ -40,7 +39,7 @@ import numpy as np
 from emulator.interface import CAPMEM_MAX_DAC, Chip, ChipConfiguration, CorrelationSensorConfig
 
 from .algorithms import PowerLawSearch
-from .cache import default_cache_dir
+from .cache import cached_or_calibrated, keyed_path
 from .correlation_measurement import CorrelationProtocol
 from .errors import CalibrationFileError, ChipMismatchError, TargetError
 from .measure import Probe
@@ -267,11 +266,8 @@ def calibrate_correlation(chip: Chip, target: CorrelationTarget | None = None, *
 
 def correlation_cache_path(chip_identity: str, target: CorrelationTarget, cache_dir: str | Path | None = None) -> Path:
     """Where the correlation calibration of this chip for this target lives."""
-    key = hashlib.sha256("\n".join([chip_identity, target.key(), suite_version(),
-                                    f"correlation algorithm {ALGORITHM_VERSION}"]).encode()).hexdigest()
-    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", chip_identity)
-    folder = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
-    return folder / f"{safe}_{key[:20]}{SUFFIX}"
+    return keyed_path(chip_identity, [target.key(), suite_version(), f"correlation algorithm {ALGORITHM_VERSION}"],
+                      cache_dir, SUFFIX)
 
 
 def load_or_calibrate_correlation(chip: Chip, target: CorrelationTarget | None = None,
@@ -279,15 +275,7 @@ def load_or_calibrate_correlation(chip: Chip, target: CorrelationTarget | None =
     """The cached correlation calibration of ``chip`` for ``target``, calibrating (and
     caching) if there is none; an unreadable cache file is reported and replaced."""
     target = (target if target is not None else CorrelationTarget()).validate()
-    path = correlation_cache_path(chip.identity, target, cache_dir)
-    if path.exists():
-        try:
-            cached = CorrelationCalibrationResult.load(path, chip_identity=chip.identity)
-            if cached.target == target:
-                return cached
-            warnings.warn(f"cached correlation calibration {path} holds another target; recalibrating", stacklevel=2)
-        except CalibrationFileError as err:
-            warnings.warn(f"{err}; recalibrating", stacklevel=2)
-    result = calibrate_correlation(chip, target)
-    result.save(path)
-    return result
+    return cached_or_calibrated(correlation_cache_path(chip.identity, target, cache_dir),
+                                lambda path: CorrelationCalibrationResult.load(path, chip_identity=chip.identity),
+                                lambda cached: cached.target == target,
+                                lambda: calibrate_correlation(chip, target), "correlation calibration")
