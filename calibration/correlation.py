@@ -27,8 +27,6 @@ import datetime
 import hashlib
 import json
 import math
-import os
-import tempfile
 import time
 import warnings
 from dataclasses import dataclass
@@ -44,6 +42,7 @@ from .correlation_measurement import CorrelationProtocol
 from .errors import CalibrationFileError, ChipMismatchError, TargetError
 from .measure import Probe
 from .neuron import suite_version
+from .storage import write_atomically
 
 AMPLITUDE_RANGE_LSB = (0.2, 2.0)
 """Feasible amplitudes per correlated pair (calix ``CorrelationCalibTarget``)."""
@@ -166,17 +165,7 @@ class CorrelationCalibrationResult:
 
     def save(self, path: str | Path) -> Path:
         """Write the result as JSON, atomically (a temporary file, then a rename)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=path.name, dir=path.parent)
-        try:
-            with os.fdopen(fd, "w") as f:
-                json.dump(self.to_dict(), f, indent=1, sort_keys=True)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        return write_atomically(path, json.dumps(self.to_dict(), indent=1, sort_keys=True).encode())
 
     @classmethod
     def load(cls, path: str | Path, chip_identity: str | None = None) -> "CorrelationCalibrationResult":

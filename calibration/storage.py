@@ -79,11 +79,18 @@ def save(result: CalibrationResult, path: str | Path) -> Path:
         },
     }
     head = json.dumps(header, sort_keys=True).encode()
+    return write_atomically(path, MAGIC + struct.pack("<Q", len(head)) + head + payload)
+
+
+def write_atomically(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file and a rename, so that a reader
+    never sees a half-written calibration."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(MAGIC + struct.pack("<Q", len(head)) + head + payload)
+            f.write(data)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
