@@ -29,11 +29,12 @@ from .fixed_pattern import FixedPattern
 from .input_link import DeliveredEvents, deliver
 from .interface import (MADC_SAMPLE_RATE_MHZ, N_NEURONS, CADCSamples, ChipConfiguration, CorrelationReads,
                         MADCSource, MADCTrace, NeuronConfig, PlasticityOutput, RunResult, SpikeRecord, Stimulus,
-                        SynapseConfig, quantise_to_fpga_ticks)
+                        SynapseConfig)
 from .random_streams import trial_seeds
 from .segments import IntegrationState
 from .readout import cadc_codes, madc_codes
 from .transfer import NeuronPhysics, neuron_physics, nominal_potential_mv
+from .units import FPGA_TICK_US, us_to_fpga_ticks
 
 if TYPE_CHECKING:  # the firmware's host library loads only when a run has a PPU program
     from .ppu import PPUPair
@@ -355,13 +356,20 @@ class Emulator:
 
     @staticmethod
     def _spike_record(n_trials, duration_us, idx, spike_times, spike_indices) -> SpikeRecord:
-        trial = np.repeat(np.arange(n_trials), [t.size for t in spike_times])
-        time_us = quantise_to_fpga_ticks(np.concatenate(spike_times))
+        """Spikes of all trials sorted by (trial, time, neuron). The trials arrive in order
+        and each nearly time-sorted, so one stable sort of a combined integer key (trial,
+        FPGA tick, neuron) is cheap."""
+        trial = np.repeat(np.arange(n_trials, dtype=np.int64), [t.size for t in spike_times])
+        ticks = us_to_fpga_ticks(np.concatenate(spike_times)).astype(np.int64)
         neuron = idx[np.concatenate(spike_indices).astype(np.int64)]
-        keep = time_us < duration_us
-        trial, time_us, neuron = trial[keep], time_us[keep], neuron[keep]
-        order = np.lexsort((neuron, time_us, trial))
-        return SpikeRecord(n_trials, trial[order], time_us[order], neuron[order].astype(np.int64))
+        keep = ticks * FPGA_TICK_US < duration_us
+        trial, ticks, neuron = trial[keep], ticks[keep], neuron[keep]
+        ticks_per_trial = int(ticks.max(initial=0)) + 1
+        if n_trials * ticks_per_trial * N_NEURONS < 2**62:
+            order = np.argsort((trial * ticks_per_trial + ticks) * N_NEURONS + neuron, kind="stable")
+        else:  # the combined key would overflow int64
+            order = np.lexsort((neuron, ticks, trial))
+        return SpikeRecord(n_trials, trial[order], ticks[order] * FPGA_TICK_US, neuron[order].astype(np.int64))
 
     def _madc(self, readout, madc_neurons, madc_out, duration_us, rng) -> MADCTrace:
         n_steps = madc_out.shape[2] - 1

@@ -164,8 +164,8 @@ def event_constants(P):
 
 
 # rows of the per-neuron step constants (see step_constants)
-(Q_EM, Q_EE, Q_EI, Q_KE, Q_KI, Q_EW, Q_ER, Q_NOISE, Q_LINEAR, Q_V_REST, Q_KE_C, Q_KI_C) = range(12)
-N_STEP_CONSTANTS = 12
+(Q_EM, Q_EE, Q_EI, Q_KE, Q_KI, Q_EW, Q_ER, Q_NOISE, Q_LINEAR, Q_V_REST, Q_KE_C, Q_KI_C, Q_V_TEST) = range(13)
+N_STEP_CONSTANTS = 13
 
 PARALLEL_MIN_NEURON_STEPS = 2_000_000
 """Batches with less work than this (trials x steps x neurons) run on the calling thread:
@@ -178,8 +178,9 @@ def step_constants(P, dt):
     """(N_STEP_CONSTANTS, M) per-neuron propagators of one step ``dt`` (us): decays of the
     membrane, synaptic currents, adaptation and reset (``Q_EM`` ...), the synaptic kernels
     (``Q_KE``/``Q_KI`` in us, ``_C`` divided by C), the per-step noise std (mV), the rest
-    potential (mV) and whether the neuron is a plain CUBA LIF (``Q_LINEAR``: the exact
-    propagator alone)."""
+    potential (mV), whether the neuron is a plain CUBA LIF (``Q_LINEAR``: the exact
+    propagator alone) and the potential its threshold test starts at (``Q_V_TEST``, mV:
+    the threshold, +inf with the threshold off)."""
     m = P.shape[0]
     Q = np.empty((N_STEP_CONSTANTS, m))
     for i in range(m):
@@ -197,6 +198,7 @@ def step_constants(P, dt):
         Q[Q_V_REST, i] = P[i, V_LEAK] + P[i, I_OFF] / P[i, G_LEAK]
         Q[Q_KE_C, i] = Q[Q_KE, i] / P[i, C_MEM]
         Q[Q_KI_C, i] = Q[Q_KI, i] / P[i, C_MEM]
+        Q[Q_V_TEST, i] = P[i, V_TH] if P[i, TH_EN] != 0.0 else np.inf
     return Q
 
 
@@ -254,8 +256,9 @@ def _trial(b, P, Q, E, source_of_neuron, ptr, target, channel, amplitude, ev_ptr
     m = S.shape[2]
     capacity = spike_time.shape[1]
     em, ee, ei, ke, ki, ew, er, noise = Q[Q_EM], Q[Q_EE], Q[Q_EI], Q[Q_KE], Q[Q_KI], Q[Q_EW], Q[Q_ER], Q[Q_NOISE]
-    linear, v_rest, ke_c, ki_c = Q[Q_LINEAR], Q[Q_V_REST], Q[Q_KE_C], Q[Q_KI_C]
+    linear, v_rest, ke_c, ki_c, v_test = Q[Q_LINEAR], Q[Q_V_REST], Q[Q_KE_C], Q[Q_KI_C], Q[Q_V_TEST]
     noisy = m > 0 and noise.max() > 0.0
+    all_linear = m == 0 or linear.min() > 0.0
     first_step = int(round(t_start / dt))    # global step index: segments continue the noise stream
     n_madc = madc_index.size
     n_cadc = cadc_times.size
@@ -289,7 +292,12 @@ def _trial(b, P, Q, E, source_of_neuron, ptr, target, channel, amplitude, ev_ptr
             v_a[i] = v_rest[i] + (v - v_rest[i]) * em[i] + ie_a[i] * ke_c[i] - ii_a[i] * ki_c[i]
             block_a[i] = max(block_a[i] - dt, 0.0)
         # (2) redo the membrane of neurons in their reset clamp or with non-linear terms
-        for i in range(m):
+        # (a branch-free scan first: in most steps of a plain LIF network there are none)
+        redo = not all_linear
+        if all_linear:
+            for i in range(m):
+                redo |= clamp_a[i] > 0.0
+        for i in range(m if redo else 0):
             clamp = clamp_a[i]
             if linear[i] > 0.0 and clamp <= 0.0:
                 continue
@@ -337,7 +345,10 @@ def _trial(b, P, Q, E, source_of_neuron, ptr, target, channel, amplitude, ev_ptr
                     _apply_event(P, E, S_b, free_from, target[e], channel[e], amplitude[e], ev_time[ev], t1)
             ev += 1
         n_pend = 0
+        crossed = False  # a branch-free scan first: in most steps no neuron reaches its threshold
         for i in range(m):
+            crossed |= v_a[i] >= v_test[i]
+        for i in range(m if crossed else 0):
             if P[i, TH_EN] == 0.0 or S_b[R_BLOCK, i] > 0.0 or free_from[i] >= t1:
                 continue
             v = S_b[V, i]

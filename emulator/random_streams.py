@@ -32,10 +32,8 @@ def splitmix64(x):
 def trial_seeds(seed: int, n_trials: int) -> np.ndarray:
     """Initial stream states of ``n_trials`` trials of a run with seed ``seed``."""
     base = np.uint64(seed & 0xFFFFFFFFFFFFFFFF)
-    states = np.empty(n_trials, np.uint64)
-    for b in range(n_trials):
-        s = splitmix64(base ^ splitmix64(np.uint64(b)))
-        states[b] = s if s != 0 else np.uint64(1)
+    states = splitmix64(base ^ splitmix64(np.arange(n_trials, dtype=np.uint64)))
+    states[states == 0] = np.uint64(1)  # xorshift's one fixed point
     return states
 
 

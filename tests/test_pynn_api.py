@@ -369,3 +369,24 @@ def test_views_as_pre_and_post(chip):
     post.record("spikes")
     sim.run(5.0)
     assert [st.magnitude.tolist() for st in post.get_data().segments[0].spiketrains] == [[2.5], [], [], [3.5]]
+
+
+def test_an_unchanged_network_reuses_its_layout_and_any_change_lays_it_out_anew(chip):
+    """Runs of an unchanged network (inference of a trained one) share one remembered
+    layout, which is read-only; a changed weight is laid out anew, and setting the same
+    values again finds the remembered layout."""
+    src, post, proj = _network()
+    sim.run(1.0)
+    sim.run(1.0)
+    first, second = (call[0].synapses for call in chip.calls)
+    assert first is second
+    with pytest.raises(ValueError, match="read-only"):
+        first.weights[0, 0, 0] = 5
+    new_weights = np.array([[20.0, 0, 0], [0, 30.0, 0]])
+    proj.set(weight=new_weights)
+    sim.run(1.0)
+    third = chip.calls[2][0].synapses
+    assert third is not first and sorted(third.weights[third.weights > 0].tolist()) == [20, 30]
+    proj.set(weight=new_weights.copy())
+    sim.run(1.0)
+    assert chip.calls[3][0].synapses is third

@@ -5,7 +5,8 @@ import pytest
 
 import bss2_experiments.pynn as sim
 from bss2_experiments.pynn.mapping import (
-    INPUT_LABEL_OFFSET, MAX_INPUTS, UNCONNECTED_LABEL, Connections, LabelPool, MappingError, map_network, place,
+    INPUT_LABEL_OFFSET, MAX_INPUTS, UNCONNECTED_LABEL, Connections, LabelPool, MappingError, map_network,
+    network_fingerprint, place,
 )
 from bss2_experiments.pynn.projections import LabelPoolConnector
 from emulator.interface import ChipConfiguration, RowMode
@@ -397,3 +398,18 @@ def test_pynn_pooled_weight_above_63_fails_at_run(hx_session):
     proj.set(weight=70)
     with pytest.raises(MappingError, match="one synapse: weights must be integers 0..63"):
         sim.run(10.0)
+
+
+def test_network_fingerprint_follows_the_contents_not_the_objects():
+    block = _all_to_all(3, [0, 1], 10, from_inputs=True)
+    same = Connections(block.pre.copy(), block.post.copy(), block.weight.copy(), from_inputs=True)
+    assert network_fingerprint(2, 3, [block]) == network_fingerprint(2, 3, [same])
+    heavier = Connections(block.pre, block.post, np.where(np.arange(6) == 4, 11, 10), from_inputs=True)
+    assert network_fingerprint(2, 3, [block]) != network_fingerprint(2, 3, [heavier])
+    assert network_fingerprint(2, 3, [block]) != network_fingerprint(2, 3, [block], permutation=[1, 0])
+    inhibitory = Connections(block.pre, block.post, block.weight, inhibitory=True, from_inputs=True)
+    assert network_fingerprint(2, 3, [block]) != network_fingerprint(2, 3, [inhibitory])
+    owners = object(), object()
+    pooled = [Connections(block.pre, block.post, block.weight, from_inputs=True, key=0,
+                          pool=LabelPool(3, block.pre, owner)) for owner in owners]
+    assert network_fingerprint(2, 3, pooled[:1]) != network_fingerprint(2, 3, pooled[1:])

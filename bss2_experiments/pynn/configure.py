@@ -55,14 +55,29 @@ def compile_network(state) -> Compiled:
     config, result = _neuron_configuration(state, neuron_pops, neuron_offset, placement)
     weight_scale = _weight_scale(neuron_pops, neuron_offset, placement, result)
     blocks, plastic = _connection_blocks(state, neuron_offset, source_offset, weight_scale)
-    chip_map = mapping.map_network(n_neurons, sum(p.size for p in source_pops), blocks,
-                                   state.chip_options.get("neuronPermutation"))
+    chip_map = _mapped(state, n_neurons, sum(p.size for p in source_pops), blocks)
     config = chip_map.configure(config)
     config.readout = _readout(neuron_offset, placement, config.readout)
     config.plasticity = tuple(rule._program(chip_map, neuron_offset, source_offset) for rule in state.plasticity_rules)
     config.correlation, correlation_result = _correlation_sensors(state)
     return Compiled(config, chip_map, neuron_pops, source_pops, neuron_offset, source_offset, weight_scale, plastic,
                     correlation_result)
+
+
+def _mapped(state, n_neurons: int, n_inputs: int, blocks: list) -> mapping.ChipMapping:
+    """:func:`mapping.map_network` of the blocks, reused while they stay the same: runs
+    that repeat a network unchanged (inference of a trained network, one test set after
+    another) skip the layout. The reused synapse arrays are read-only, so nothing can
+    change a remembered layout behind the cache's back."""
+    args = (n_neurons, n_inputs, blocks, state.chip_options.get("neuronPermutation"))
+    key = mapping.network_fingerprint(*args)
+    if state.last_mapping is not None and state.last_mapping[0] == key:
+        return state.last_mapping[1]
+    chip_map = mapping.map_network(*args)
+    for array in (chip_map.synapses.weights, chip_map.synapses.labels, chip_map.synapses.row_modes):
+        array.flags.writeable = False
+    state.last_mapping = (key, chip_map)
+    return chip_map
 
 
 def _correlation_sensors(state) -> tuple[CorrelationSensorConfig | None, CorrelationCalibrationResult | None]:

@@ -34,6 +34,7 @@ Rules (chip facts in :mod:`emulator.interface`):
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -217,6 +218,24 @@ def place(n_neurons: int, permutation: Sequence[int] | None = None) -> np.ndarra
     if np.unique(perm).size != perm.size:
         raise MappingError("neuronPermutation lists a chip neuron more than once")
     return perm[:n_neurons].copy()
+
+
+def network_fingerprint(n_neurons: int, n_inputs: int, connections: Sequence[Connections],
+                        permutation: Sequence[int] | None = None) -> tuple:
+    """A key that is equal for two calls of :func:`map_network` exactly when their
+    arguments are: array contents enter through a BLAKE2 digest, label pools by their
+    owner's identity (what :meth:`ChipMapping.pool_key` looks up)."""
+    digest = hashlib.blake2b(digest_size=16)
+    flags = []
+    for block in connections:
+        for array in (block.pre, block.post, block.weight) + ((block.pool.index,) if block.pool else ()):
+            array = np.ascontiguousarray(array)
+            digest.update(f"{array.dtype.str}{array.shape}".encode())
+            digest.update(array.tobytes())
+        flags.append((block.inhibitory, block.from_inputs, block.key,
+                      None if block.pool is None else (block.pool.size, id(block.pool.owner))))
+    perm = None if permutation is None else tuple(np.asarray(permutation, np.int64).ravel().tolist())
+    return n_neurons, n_inputs, perm, tuple(flags), digest.digest()
 
 
 def map_network(n_neurons: int, n_inputs: int, connections: Sequence[Connections],

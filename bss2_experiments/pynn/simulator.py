@@ -63,6 +63,8 @@ class State(common.control.BaseState):
         """The :class:`calibration.CalibrationResult` of the latest run (provenance)."""
         self.last_run = None
         """``(Compiled, RunResult)`` of the latest chip call: configuration and raw results."""
+        self.last_mapping = None
+        """``(fingerprint, ChipMapping)`` of the latest layout (see ``configure._mapped``)."""
         self.rng = np.random.default_rng(self.chip_options.get("seed"))
         self.reset()
 
