@@ -1,4 +1,4 @@
-"""``bss2 run insect`` end to end, small: results saved with provenance, --json last line."""
+"""``bss2 run path-integration`` end to end, small: results saved with provenance, --json last line."""
 from __future__ import annotations
 
 import json
@@ -10,8 +10,8 @@ from bss2_experiments import cli
 
 
 @pytest.mark.slow
-def test_bss2_run_insect_saves_results_and_prints_json(tmp_path, capsys):
-    code = cli.main(["run", "insect", "--journeys", "2", "--outbound-steps", "60", "--homing-steps", "60",
+def test_bss2_run_path_integration_saves_results_and_prints_json(tmp_path, capsys):
+    code = cli.main(["run", "path-integration", "--journeys", "2", "--outbound-steps", "60", "--homing-steps", "60",
                      "--curve-journeys", "1", "--workers", "1", "--no-progress", "--out", str(tmp_path), "--json"])
     assert code == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])

@@ -50,7 +50,20 @@ def test_body_physics_matches_the_floating_point_equations():
     assert 0.05 < turns.std() < 0.25          # filtered noise, sd 0.1 rad x 1/sqrt(1 - 0.4^2)
 
 
-def test_memory_integrates_zero_mean_counts_into_synapse_weights():
+def _fundamental_update(c: np.ndarray, gain: int) -> np.ndarray:
+    """The kernel's fixed-point memory change per step for counts ``c`` (16,): each side's
+    first spatial Fourier component, Q12 cosines, in Q15 memory units."""
+    cos = np.array([4096, 2896, 0, -2896, -4096, -2896, 0, 2896], np.int64)
+    sin = np.roll(cos, 2)
+    out = []
+    for side in c.reshape(2, 8).astype(np.int64) * 8:
+        re, im = (side * cos).sum() >> 6, (side * sin).sum() >> 6
+        d = (re * cos + im * sin) >> 17
+        out.append((gain * d) >> 6)
+    return np.concatenate(out)
+
+
+def test_memory_integrates_the_fundamental_of_the_counts_into_synapse_weights():
     state = _state(outbound_steps=10, homing_steps=0, memory_gain=100)
     counts = np.zeros(256, np.uint8)
     counts[CPU4[:8]] = [5, 3, 1, 0, 0, 0, 1, 3]
@@ -58,11 +71,31 @@ def test_memory_integrates_zero_mean_counts_into_synapse_weights():
     _steps(state, 10, counts)
     d = host.decode_mailbox("insect_world", state.mailbox)
     c = counts[CPU4].astype(int)
-    expected = np.concatenate([10 * np.floor(100 * (8 * c[:8] - c[:8].sum()) / 8),
-                               np.zeros(8)])
+    expected = 10 * _fundamental_update(c, 100)
     np.testing.assert_array_equal(d["memory"], expected)
-    np.testing.assert_array_equal(state.weights[7, MEMORY], (expected.astype(int) + 32768) >> 10)
+    # the same in floating point: gain x (2/8) sum_j c_j cos((k - j) pi / 4), the side's sinusoid
+    k = np.arange(8)
+    fundamental = 0.25 * (c[:8][None, :] * np.cos((k[:, None] - k[None, :]) * np.pi / 4)).sum(axis=1)
+    np.testing.assert_allclose(d["memory"][:8], 10 * 100 * fundamental, rtol=0.02, atol=20)   # floors
+    np.testing.assert_array_equal(d["memory"][8:], 0)
+    # weights: read-out gain 4, 32 at an empty memory
+    np.testing.assert_array_equal(state.weights[7, MEMORY], np.clip((4 * expected + 32768) >> 10, 0, 63))
     assert state.rate_counters.sum() == 0     # counters reset every call
+
+
+def test_memory_is_blind_to_harmonics_and_the_read_out_saturates_before_the_memory():
+    state = _state(outbound_steps=100, homing_steps=0, memory_gain=400)
+    counts = np.zeros(256, np.uint8)
+    counts[CPU4[:8]] = [4, 0, 4, 0, 4, 0, 4, 0]   # pure 4th harmonic: no home vector
+    counts[CPU4[8:]] = [3, 1, 3, 1, 3, 1, 3, 1]
+    _steps(state, 50, counts)
+    np.testing.assert_array_equal(host.decode_mailbox("insect_world", state.mailbox)["memory"], 0)
+
+    counts[CPU4[:8]] = [6, 5, 3, 1, 0, 1, 3, 5]   # a bump at column 0: 2.9 counts of fundamental
+    _steps(state, 10, counts)
+    m = host.decode_mailbox("insect_world", state.mailbox)["memory"][:8]
+    assert 16384 > m[0] > 8192                      # a quarter to half of the range: the memory does not clip
+    assert state.weights[7, MEMORY[0]] == 63 and state.weights[7, MEMORY[4]] == 0   # the read-out does
 
 
 def test_compass_and_flow_events_follow_heading_and_velocity():

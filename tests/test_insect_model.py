@@ -86,16 +86,43 @@ def test_tb1_population_vector_decodes_the_heading_on_the_chip():
     assert np.median(err) < np.deg2rad(25) and np.percentile(err, 90) < np.deg2rad(50)
 
 
-@pytest.mark.slow
-def test_chip_memory_holds_the_home_vector_and_the_bees_head_home():
-    outbound = 300
-    out = chip.run_journeys(chip.CHIP_GAINS, 6, outbound, 1, seed=1, sample_every=1)
-    m = out.memory.reshape(-1, 2, 8)
+def _decode(memory: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Position angle (heading convention) and amplitude of chip memories (n, 16)."""
+    m = memory.reshape(-1, 2, 8)
     fund = np.fft.fft(np.roll(m[:, 0], 1, axis=1) + np.roll(m[:, 1], -1, axis=1), axis=1)[:, 1]
-    p = out.journeys.positions[:, outbound - 1]
-    err = world.wrap(-np.angle(fund) - np.arctan2(p[:, 0], p[:, 1]))
-    assert np.median(np.abs(err)) < np.deg2rad(20)           # decoded position angle on the chip
+    return -np.angle(fund), np.abs(fund)
 
-    trips = chip.run_journeys(chip.CHIP_GAINS, 6, outbound, outbound, seed=2)
-    ratio = trips.closest_approach / trips.journeys.turning_distance()
-    assert np.mean(ratio) < 0.4                                # they turn round and head for the nest
+
+@pytest.mark.slow
+def test_chip_memory_holds_the_home_vector_without_clipping():
+    outbound = 300
+    offsets = chip.measure_offsets(chip.CHIP_GAINS, chip.ChipSettings(), seed=1)
+    out = chip.run_journeys(chip.CHIP_GAINS, 6, outbound, 1, seed=1, sample_every=1, offsets=offsets)
+    angle, _ = _decode(out.memory)
+    p = out.journeys.positions[:, outbound - 1]
+    err = world.wrap(angle - np.arctan2(p[:, 0], p[:, 1]))
+    assert np.median(np.abs(err)) < np.deg2rad(20)           # decoded position angle on the chip
+    # straight flights of 150 and 450 steps (~120 and ~370 out): the stored length grows in
+    # proportion; with the former gain (0.01) the accumulator clipped after ~150 steps
+    amplitude, distance = [], []
+    for steps in (150, 450):
+        straight = chip.run_journeys(chip.CHIP_GAINS, 1, steps, 1, seed=1, sample_every=2, offsets=offsets,
+                                     extra={"turn_sd": 0, "turn_memory": 0, "heading": 20000})
+        amplitude.append(_decode(straight.memory)[1][0])
+        distance.append(np.linalg.norm(straight.journeys.positions[0, steps // 2 - 1]))
+    assert amplitude[1] / amplitude[0] == pytest.approx(distance[1] / distance[0], rel=0.15)
+    assert np.abs(straight.memory).max() < 0.99                # no column at the accumulator's end
+
+
+SUCCESS_10 = 0.4
+"""At least 4 of the 10 journeys below reach the home range (measured: 5 of 10 on chip 0,
+seed 0; the issue's target, >= 90 %, is not met yet)."""
+
+
+@pytest.mark.slow
+def test_bees_come_home_from_1000_step_routes():
+    trips = chip.run_journeys(chip.CHIP_GAINS, 10, 1000, 1000, seed=0)
+    turning = trips.journeys.turning_distance()
+    assert turning.mean() > 150                                # routes lead far out
+    assert np.mean(trips.closest_approach / turning) < 0.3     # they head for the nest
+    assert trips.success().mean() >= SUCCESS_10

@@ -13,20 +13,42 @@ weights that the backend quantises to 6-bit synapses.
 **The memory (CPU4).** The chip's membranes forget within tens of microseconds while a
 journey lasts tens of milliseconds, and the emulator does not model the axo-axonic
 short-term synapses Schreiber et al. (arXiv 2401.00473) used as CPU4 memory cells. Here
-the CPU4 *input* cells compute the integrand (TN2 excitation, TN1 and TB1 inhibition);
-the PPU adds their spike counts each step to a 16-bit accumulator per column (zero-mean
-over each side, Stone et al.'s holonomic CPU4 update) and writes its top 6 bits as the
-weight of the memory source's synapse onto CPU4 neuron i. Every step the memory source
-fires and CPU4 i answers with a spike count that grows with its weight: the memory lives
-in the synapse array and the network reads it there, CPU4 -> CPU1 as in the model. The
-16-bit shadow in the PPU's SRAM gives it the resolution to integrate 1000-step routes
-(one 6-bit step is 1/64 of the range).
+the CPU4 *input* cells compute the integrand (TN2 excitation, TN1 and TB1 inhibition,
+plus a tonic current ``i_cpu4_in`` that keeps them off their threshold so their counts
+follow the input instead of being rectified at 0); the PPU integrates their spike counts
+each step into a 16-bit accumulator per column in its SRAM and writes it, with a
+read-out gain of 4 and dithered rounding, as the 6-bit weight of the memory source's
+synapse onto CPU4 neuron i. Every step the memory source fires and CPU4 i answers with a
+spike count that grows with its weight: the memory lives in the synapse array and the
+network reads it there, CPU4 -> CPU1 as in the model. Measured on chip 0 (issue #9):
+
+* with the former gain (0.01, read-out gain 1) the accumulator clipped after ~150 steps
+  of straight flight, so the home vector of a 1000-step route (turning point ~300 steps
+  out, up to 600) was stored too short and the bees stopped short of the nest. The
+  memory gain is now 4x smaller (the accumulator holds ~500 steps of displacement per
+  column) and the read-out 4x steeper, so the *weights* saturate far out (the steering
+  then only needs the direction) while the memory keeps the length;
+* the update keeps only each side's first spatial Fourier component (the sinusoidal CPU4
+  bump): the rectified spiking tuning curves carry 2nd and 3rd harmonics (up to 1/3 of
+  the fundamental) that integrate into a path-dependent error; the side mean (Stone et
+  al.'s zero-mean, holonomic update) drops out with them;
+* flow events are stochastically rounded on the PPU, so the expected TN drive is linear
+  in the velocity instead of a staircase of ``flow_events`` levels.
+
+What remains is fixed-pattern noise: the integrand's gain varies by ~+-18 % with the
+heading on chip 0 (straight 300-step flights in four directions), which turns winding
+routes into direction errors of up to ~30 degrees at the turning point, while the ideal
+chip decodes the same routes within ~12 degrees; and the CPU4 input counts drop by
+~0.3-1.2 per step, unequally per column, when the bee turns, so offsets measured on smooth
+circles leave a drift on winding routes. Together ~10 % of the path: on 100 journeys of
+1000 + 1000 steps (chip 0, seed 0) 20 % reach the home range (11 % before), against 9 of
+10 journeys on the ideal chip.
 
 **Offsets.** A heading-independent CPU4 input count (fixed-pattern noise) would integrate
 into a false home vector that grows with the path length, and a CPU1 left/right
 imbalance biases every homing turn; :func:`measure_offsets` measures both once per
-network by flying one slow circle, and the kernel subtracts them (as the STDP kernels
-subtract per-column sensor offsets).
+network by flying slow circles both ways round, and the kernel subtracts them (as the
+STDP kernels subtract per-column sensor offsets).
 """
 from __future__ import annotations
 
@@ -40,10 +62,11 @@ from . import anatomy, world
 from .rate import Gains
 
 KERNEL = "insect_world"
-CHIP_GAINS = Gains(memory_gain=0.01, memory_weight=1.0, tb1_cpu1=1.0, turn_gain=0.25)
-"""Gains of the spiking circuit (CMA-ES and hand checks on chip 0, 300-step journeys):
-a longer memory (twice the rate model's gain) and gentler turns than the rate model,
-whose spike counts are coarser and noisier."""
+CHIP_GAINS = Gains(memory_gain=0.0025, memory_weight=1.0, tb1_cpu1=1.0, turn_gain=0.25)
+"""Gains of the spiking circuit (hand checks on chip 0): the memory gain is a quarter of the
+former 0.01 so that 1000-step routes fit the 16-bit accumulator, the kernel's read-out gain
+of 4 restores the former weight change per step; gentler turns than the rate model, whose
+spike counts are coarser and noisier."""
 MAX_EVENTS_PER_CALL = 254
 """The PPU's spike-out queue (``include/ppu/spikes.h``)."""
 
@@ -70,6 +93,10 @@ class ChipSettings:
     i_tn1: float = 2.5
     """tonic current of TN1 (nA): TN1 fires unless flow inhibits it"""
     w_flow_tn1: float = 2.0
+    i_cpu4_in: float = 1.0
+    """tonic current of the CPU4 input cells (nA, below the ~1.5 nA rheobase): lifts their
+    counts off zero so that the integrand is not rectified (on 6 test journeys of 1000 + 1000
+    steps: 4 of 6 home with it, 2 of 6 without)"""
     w_tn2_cpu4: float = 2.0
     w_tn1_cpu4: float = 1.5
     w_tb1_cpu4: float = 1.5
@@ -148,19 +175,24 @@ def measure_offsets(gains: Gains, settings: ChipSettings, *, seed: int = 0, chip
     the STDP kernels, the kernel subtracts them."""
     from bss2_experiments import backends
     sim = backends.load(backend)
-    sim.setup(timestep=settings.timestep_ms, chip_id=chip_id, ideal=ideal, seed=seed + 7, progress=False)
-    try:
-        _, pops = build(sim, gains, settings, CALIBRATION_STEPS, 1, 0,
-                        extra={"memory_gain": 0, "turn_sd": 0, "turn_memory": 0, "turn_bias": CALIBRATION_TURN})
-        result = sim.run_batch(settings.step_ms * (CALIBRATION_STEPS + 1),
-                               inputs={pops["compass"]: [[[]] * 16]})
-    finally:
-        sim.end()
-    steps = CALIBRATION_STEPS
-    cpu4 = result.spike_counts(pops["cpu4_in"])[0] / steps
-    cpu1 = result.spike_counts(pops["cpu1"])[0] / steps
+    cpu4, motor = [], []
+    for direction in (1, -1):   # both ways round: the velocity's lag behind the heading cancels
+        sim.setup(timestep=settings.timestep_ms, chip_id=chip_id, ideal=ideal, seed=seed + 7 + direction,
+                  progress=False)
+        try:
+            _, pops = build(sim, gains, settings, CALIBRATION_STEPS, 1, 0,
+                            extra={"memory_gain": 0, "turn_sd": 0, "turn_memory": 0,
+                                   "turn_bias": direction * CALIBRATION_TURN})
+            result = sim.run_batch(settings.step_ms * (CALIBRATION_STEPS + 1),
+                                   inputs={pops["compass"]: [[[]] * 16]})
+        finally:
+            sim.end()
+        cpu4.append(result.spike_counts(pops["cpu4_in"])[0] / CALIBRATION_STEPS)
+        counts = result.spike_counts(pops["cpu1"])[0] / CALIBRATION_STEPS
+        motor.append(counts[:8].sum() - counts[8:].sum())
+    cpu4 = np.mean(cpu4, axis=0)
     side_mean = np.repeat(cpu4.reshape(2, 8).mean(axis=1), 8)
-    return CircuitOffsets(cpu4 - side_mean, float(cpu1[:8].sum() - cpu1[8:].sum()))
+    return CircuitOffsets(cpu4 - side_mean, float(np.mean(motor)))
 
 
 def _check(n_journeys: int, outbound_steps: int, homing_steps: int) -> None:
@@ -207,7 +239,7 @@ def build(sim, gains: Gains, settings: ChipSettings, outbound_steps: int, homing
                               parameters=parameters)
     for name, n in (("tl2", 16), ("cl1", 16), ("tb1", 8), ("tn1", 2), ("tn2", 2), ("cpu4_in", 16), ("cpu4", 16),
                     ("cpu1", 16)):
-        tonic = {"cl1": s.i_cl1, "tn1": s.i_tn1}.get(name, 0.0)
+        tonic = {"cl1": s.i_cl1, "tn1": s.i_tn1, "cpu4_in": s.i_cpu4_in}.get(name, 0.0)
         pops[name] = sim.Population(n, sim.IF_curr_exp(**cell, i_offset=tonic), label=name)
 
     def connect(pre, post, matrix, weight, receptor, synapse=None):
@@ -236,10 +268,11 @@ def build(sim, gains: Gains, settings: ChipSettings, outbound_steps: int, homing
 def run_journeys(gains: Gains, n_journeys: int, outbound_steps: int, homing_steps: int, *, seed: int = 0,
                  chip_id: int = 0, ideal: bool = False, settings: ChipSettings | None = None,
                  sample_every: int | None = None, backend: str = "emulator", progress: bool = False,
-                 offsets: CircuitOffsets | None = None) -> ChipJourneys:
+                 offsets: CircuitOffsets | None = None, extra: dict | None = None) -> ChipJourneys:
     """``n_journeys`` independent journeys (trials of one ``run_batch``) on the emulated
     chip: random outbound routes drawn by the PPU, then homing steered by the network.
-    ``offsets``: the circuit's corrections (default: measured now, :func:`measure_offsets`)."""
+    ``offsets``: the circuit's corrections (default: measured now, :func:`measure_offsets`);
+    ``extra``: further ``insect_world`` parameters (e.g. ``turn_sd=0`` for straight routes)."""
     from bss2_experiments import backends
     _check(n_journeys, outbound_steps, homing_steps)
     settings = settings or ChipSettings()
@@ -253,7 +286,7 @@ def run_journeys(gains: Gains, n_journeys: int, outbound_steps: int, homing_step
     sim.setup(timestep=settings.timestep_ms, chip_id=chip_id, ideal=ideal, seed=seed, progress=progress)
     try:
         rule, pops = build(sim, gains, settings, outbound_steps, homing_steps, sample_every,
-                           offsets.kernel_parameters())
+                           {**offsets.kernel_parameters(), **(extra or {})})
         start = time.perf_counter()
         duration = settings.step_ms * (total + 1)
         result = sim.run_batch(duration, inputs={pops["compass"]: [[[]] * 16 for _ in range(n_journeys)]})

@@ -1,14 +1,18 @@
-"""Command-line part of ``bss2 run insect`` (argparse only at import; the experiment loads on use)."""
+"""Command-line part of ``bss2 run path-integration`` (argparse only at import; the experiment loads on use)."""
 from __future__ import annotations
 
 import argparse
 import json
 
+NAME = "path-integration"
+"""The command name (issue #9); the package is ``bss2_experiments.insect``."""
+ALIASES = ("insect",)
 SUMMARY = "bee path integration: central complex on the chip, body and world on the PPU (Stone et al. 2017)"
-EXAMPLES = """  bss2 run insect                               100 journeys, 1000-step outbound routes, figures
-  bss2 run insect --journeys 20 --outbound-steps 500 --json
+EXAMPLES = """  bss2 run path-integration                     100 journeys, 1000-step outbound routes, figures
+  bss2 run path-integration --journeys 20 --outbound-steps 500 --json
                                                 last stdout line: success_rate, journeys_per_second, ...
-  bss2 run insect --tune-generations 5          CMA-ES over the global gains first (Dask workers)
+  bss2 run path-integration --tune-generations 5
+                                                CMA-ES over the global gains first (Dask workers)
 """
 
 

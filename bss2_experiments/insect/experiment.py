@@ -1,4 +1,4 @@
-"""``bss2 run insect``: path integration on the emulated chip, with the rate-based
+"""``bss2 run path-integration``: path integration on the emulated chip, with the rate-based
 reference, optional CMA-ES tuning, figures and saved results."""
 from __future__ import annotations
 

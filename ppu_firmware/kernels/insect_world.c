@@ -1,4 +1,14 @@
-/* Insect world kernel (see insect_world.h). */
+/* Insect world kernel (see insect_world.h), with three refinements of its memory step 2 and flow events
+ * (bss2_experiments/insect/chip.py explains the measurements behind them):
+ *  - the memory update keeps only each side's first spatial Fourier component (the sinusoid over the 8
+ *    columns, Stone et al.'s CPU4 bump): m_k += memory_gain * (2/8) (re cos(k pi/4) + im sin(k pi/4)) with
+ *    re + i im = sum_j a_j e^(i j pi/4); this drops the side mean (the zero-mean update) and the harmonics
+ *    of the rectified spiking tuning curves, which would integrate into a path-dependent error;
+ *  - the memory is written to the synapse weight with a read-out gain, clip(MEMORY_READOUT_GAIN m + 32768
+ *    + u, 0, 65535) >> 10: the accumulator holds 1000-step routes without clipping (small memory_gain) while
+ *    the weights still resolve short home vectors near the nest (the read-out, not the memory, saturates);
+ *  - flow events are stochastically rounded, floor(flow_events f + u) with u uniform in [0, 1), so the
+ *    expected TN input is linear in the velocity instead of a staircase of 8 levels. */
 #include "kernels/insect_world.h"
 #include "ppu/fxv.h"
 #include "ppu/mailbox.h"
@@ -15,6 +25,11 @@
 #define IRWIN_HALL_SD 37837      /* 65536 x sqrt(4 / 12) */
 /* one hal_send_spike: the omnibus access plus three 16-bit queue accesses (hal/spikes.c) */
 #define CYC_EVENT (CYC_OMNIBUS + 6u * CYC_SRAM)
+#define MEMORY_READOUT_GAIN 4      /* weight = 32 + 4 m / 1024: 1/4 of the memory range spans the 6 bits */
+#define FUNDAMENTAL_LIMIT 262144   /* 2^18: |re cos + im sin| < 2^31 */
+
+/* cos(k pi / 4), k = 0..7, Q12 */
+static const int32_t cos_q12[8] = {4096, 2896, 0, -2896, -4096, -2896, 0, 2896};
 
 /* sin(k pi / 128), k = 0..64, Q14 */
 static const int16_t quarter_sine[65] = {
@@ -72,10 +87,18 @@ static int32_t events_for(uint8_t scale, int32_t x, unsigned shift, int32_t one)
     return fxs_shr(scale * x + (1 << (shift - 1u)), shift);
 }
 
+/* scale * x / 65536 with stochastic rounding (x >= 0 in Q16, clipped to 0..1): floor(scale x / 65536 + u),
+ * u uniform in [0, 1) (16 bits of the PPU's xorshift), so the expected count is linear in x (no staircase). */
+static int32_t events_dithered(uint8_t scale, int32_t x)
+{
+    x = clip32(x, 0, 65536);
+    return (int32_t)(((uint32_t)(scale * x) + (random_next() >> 16)) >> 16);
+}
+
 static void update_memory(const fxv8_t counts[2])
 {
     int32_t a[INSECT_WORLD_N_COLUMNS];
-    int32_t side_sum[2] = {0, 0};
+    int32_t re[2] = {0, 0}, im[2] = {0, 0};
     int32_t gain = mailbox_u16(INSECT_WORLD_MB_MEMORY_GAIN);
     uint8_t row = mailbox_u8(INSECT_WORLD_MB_MEMORY_ROW);
     int32_t amplitude = mailbox_u16(INSECT_WORLD_MB_MEMORY_DITHER);
@@ -85,24 +108,31 @@ static void update_memory(const fxv8_t counts[2])
         uint8_t col = mailbox_u8((uint16_t)(INSECT_WORLD_MB_CPU4_COLUMNS + i));
         a[i] = 8 * (int32_t)fxv_u8(counts[col >> 7].e[col & 127u])
                - mailbox_i16((uint16_t)(INSECT_WORLD_MB_CPU4_OFFSET + 2u * i));
-        side_sum[i >> 3] += a[i];
+        re[i >> 3] += a[i] * cos_q12[i & 7u];
+        im[i >> 3] += a[i] * cos_q12[(i + 6u) & 7u];   /* sin(k pi / 4) = cos((k - 2) pi / 4) */
+    }
+    for (i = 0; i < 2u; ++i) {   /* Q6, bounded so that the products below fit int32 */
+        re[i] = clip32(fxs_shr(re[i], 6), -FUNDAMENTAL_LIMIT, FUNDAMENTAL_LIMIT);
+        im[i] = clip32(fxs_shr(im[i], 6), -FUNDAMENTAL_LIMIT, FUNDAMENTAL_LIMIT);
     }
     synram_load_weights(&w[0], row, 0);
     synram_load_weights(&w[1], row, 1);
     for (i = 0; i < INSECT_WORLD_N_COLUMNS; ++i) {
         uint16_t at = (uint16_t)(INSECT_WORLD_MB_MEMORY + 2u * i);
         uint8_t col = mailbox_u8((uint16_t)(INSECT_WORLD_MB_MEMORY_COLUMNS + i));
-        int32_t m = mailbox_i16(at) + fxs_shr(gain * (8 * a[i] - side_sum[i >> 3]), 6);
+        /* the side's fundamental at column k, 2/8 (re cos + im sin), in 1/64 counts */
+        int32_t d = fxs_shr(re[i >> 3] * cos_q12[i & 7u] + im[i >> 3] * cos_q12[(i + 6u) & 7u], 17);
+        int32_t m = mailbox_i16(at) + fxs_shr(gain * d, 6);
         m = fxs_clip16(m);
         mailbox_set_i16(at, (int16_t)m);
         {   /* dithered rounding to 6 bits: the CPU4 read-out stays linear below one weight step */
             int32_t dither = fxs_shr((int32_t)(random_next() >> 16) * 2 * amplitude, 16) - amplitude;
-            w[col >> 7].e[col & 127u] = (int8_t)(clip32(m + 32768 + dither, 0, 65535) >> 10);
+            w[col >> 7].e[col & 127u] = (int8_t)(clip32(MEMORY_READOUT_GAIN * m + 32768 + dither, 0, 65535) >> 10);
         }
     }
     synram_store_weights(&w[0], row, 0);
     synram_store_weights(&w[1], row, 1);
-    time_charge(16 * 12);
+    time_charge(16 * 12 + 16 * 6 + 8);
 }
 
 static int32_t motor(const fxv8_t counts[2])
@@ -147,7 +177,7 @@ static void send_senses(uint16_t heading, int32_t vx, int32_t vy)
         /* left axis at heading + 45 deg, right at heading - 45 deg */
         uint16_t axis = (uint16_t)(side == 0u ? heading + 8192u : heading - 8192u);
         int32_t f = fxs_shr(sine_q14(axis) * fxs_shr(vx, 2) + cosine_q14(axis) * fxs_shr(vy, 2), 12);  /* Q16 */
-        int32_t n = events_for(flow, f, 16, 65536);
+        int32_t n = events_dithered(flow, f);
         sent += send(mailbox_u16((uint16_t)(INSECT_WORLD_MB_FLOW_LABELS + 2u * side)), n);
     }
     sent += send(mailbox_u16(INSECT_WORLD_MB_MEMORY_LABEL), memory);

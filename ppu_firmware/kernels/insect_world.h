@@ -4,13 +4,15 @@
  *
  * One call = one step of the journey:
  *  1. read the 8-bit rate counters (spikes since the last call) and reset them at the end;
- *  2. CPU4 memory: with a_i = 8 c_i - cpu4_offset_i (c_i the count of CPU4 input i, the
- *     offset a per-column correction in 1/8 counts) and A the sum of a over the 8
- *     columns of the same side, m_i += (memory_gain * (8 a_i - A)) >> 6 (a zero-mean
- *     update), clipped to int16 (Q15); written to the synapse array as the 6-bit weight
- *     clip(m_i + 32768 + u, 0, 65535) >> 10 at (memory_row, memory_columns[i]), with u
- *     uniform in [-memory_dither, memory_dither) (dithered rounding): the network reads
- *     the memory through these synapses when the memory source fires;
+ *  2. CPU4 memory: with a_j = 8 c_j - cpu4_offset_j (c_j the count of CPU4 input j, the
+ *     offset a per-column correction in 1/8 counts), each side's first spatial Fourier
+ *     component re + i im = sum_j a_j e^(i j pi/4) over its 8 columns; column k of the
+ *     side gets m_k += memory_gain (2/8) (re cos(k pi/4) + im sin(k pi/4)) (Stone et al.'s
+ *     sinusoidal CPU4 bump; the side mean drops out: a zero-mean update), clipped to
+ *     int16 (Q15); written to the synapse array as the 6-bit weight clip(4 m_k + 32768 +
+ *     u, 0, 65535) >> 10 at (memory_row, memory_columns[k]), u uniform in
+ *     [-memory_dither, memory_dither) (dithered rounding; read-out gain 4): the network
+ *     reads the memory through these synapses when the memory source fires;
  *  3. turn: outbound, r = turn_bias + noise + turn_memory * r_prev with noise ~ turn_sd *
  *     (sum of 4 uniform 16-bit draws - 131070) / 37837 (approximately Gaussian, sd
  *     turn_sd); homing, r = (turn_gain * (8 (sum CPU1 0-7 - sum CPU1 8-15 counts) -
@@ -20,8 +22,9 @@
  *  5. closest squared distance to the nest while homing, trajectory sample every
  *     sample_every steps (position Q4 = 1/16 step, heading);
  *  6. send the senses as events: compass label i round(compass_events * max(0,
- *     cos(heading - i * 45 deg))) times; flow label s round(flow_events * clip(flow_s,
- *     0, 1)) times with flow_s the velocity on the axis heading +- 45 deg (left, right);
+ *     cos(heading - i * 45 deg))) times; flow label s floor(flow_events * clip(flow_s,
+ *     0, 1) + u) times (u uniform in [0, 1): stochastic rounding) with flow_s the
+ *     velocity on the axis heading +- 45 deg (left, right);
  *     memory_events of the memory label. Each call is padded to its worst-case event
  *     budget, so its duration does not depend on the data.
  * Calls after outbound_steps + homing_steps do nothing. Mailbox layout (big-endian): */
