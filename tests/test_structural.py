@@ -174,7 +174,7 @@ def test_training_inputs_carry_receptor_rates_and_teachers() -> None:
 
 def test_short_run_beats_chance_keeps_fan_in_and_saves(tmp_path) -> None:
     config = StructuralConfig(fan_ins=(16,), seeds=(0,), epochs=2, test_every=60, neurons_per_class=3,
-                              rule=RuleParameters(prune_period=120))
+                              rule=RuleParameters(prune_period=120), level_start_weights=((16, 10), (32, 4)))
     result = run(config, progress=False)
     seed = result.seeds[0]
     assert seed.accuracy[0, 0] < 0.5                         # random wiring
@@ -185,7 +185,7 @@ def test_short_run_beats_chance_keeps_fan_in_and_saves(tmp_path) -> None:
     data = np.load(folder / "structural.npz")
     np.testing.assert_array_equal(data["fan_in"], np.broadcast_to(data["expected_fan_in"], data["fan_in"].shape))
     assert data["fan_in"].shape[1] == 1 + 240 // 60            # at every test point
-    np.testing.assert_allclose(data["receptive_fields"][0, 0].sum(axis=-1), 12 * 16)   # initial weight x k
+    np.testing.assert_allclose(data["receptive_fields"][0, 0].sum(axis=-1), 10 * 16)   # level's initial weight x k
     doc = json.loads((folder / "structural.json").read_text())
     assert doc["summary"]["fan_in_constant"] is True
     assert doc["provenance"]["calibration_id"] == result.calibration_id
@@ -206,6 +206,7 @@ def test_evaluation_runs_batched_without_the_kernel() -> None:
     (dict(fan_ins=()), "at least one fan-in"),
     (dict(epochs=0), "epochs"),
     (dict(test_every=0), "test_every"),
+    (dict(level_start_weights=((32, 70),)), r"start_weight = 70 \(level k = 32\)"),
     (dict(encoding=Encoding(receptors_per_feature=16)), "64 receptors: a label pool holds at most 63"),
 ])
 def test_bad_configuration_is_refused(bad, message) -> None:
@@ -237,9 +238,9 @@ def test_cli_refuses_a_fan_in_beyond_the_pool() -> None:
 
 @pytest.mark.slow
 def test_full_experiment_on_five_seeds_and_three_levels(tmp_path) -> None:
-    """The issue asks for >= 95 % mean test accuracy at every level; measured 95.3 / 95.3 /
-    92.0 % (k = 8 / 16 / 32). Floors two test errors (0.67 % each) below: k = 32 (its own
-    rule constants, less pruning) stays below 95 %, the open gap (README)."""
+    """The issue asks for >= 95 % mean test accuracy at every level; measured 96.0 / 96.0 /
+    96.7 % (k = 8 / 16 / 32; k = 32 with its own, weaker initial and rewired synapses), one
+    or two test errors (0.67 % each of the five-seed mean) above the floor."""
     out = subprocess.run([sys.executable, "-m", "bss2_experiments.cli", "run", "structural", "--json", "--no-progress",
                           "--out", str(tmp_path)], capture_output=True, text=True, timeout=900)
     assert out.returncode == 0, out.stderr[-2000:]
@@ -250,11 +251,10 @@ def test_full_experiment_on_five_seeds_and_three_levels(tmp_path) -> None:
     assert data["fan_in"].shape[:2] == (5, summary["test_points"]) and summary["pruning_steps"]["8"] == 36
     np.testing.assert_array_equal(data["fan_in"], np.broadcast_to(data["expected_fan_in"], data["fan_in"].shape))
     accuracy = summary["test_accuracy"]
-    floors = {"8": 0.94, "16": 0.94, "32": 0.90}
     for k, acc in accuracy.items():
-        assert acc >= floors[k], (k, summary["test_accuracy_per_seed"])
+        assert acc >= 0.95, (k, summary["test_accuracy_per_seed"])
     # sparser networks converge more slowly (Figure 19C; k = 8 and 16 share the rule constants):
-    # later to 90 %, and a lower mean accuracy over the first 240 samples (measured 72.9 vs 85.3 %)
+    # later to 90 %, and a lower mean accuracy over the first 240 samples (measured 72.5 vs 85.3 %)
     reached = summary["samples_to_90_percent"]
     assert reached["16"] is not None and reached["8"] is not None and reached["8"] >= reached["16"], reached
     early = data["accuracy"].mean(axis=0)[data["samples_seen"] <= 240]      # (points, levels)

@@ -45,7 +45,7 @@ class RuleParameters:
     """homeostatic target spike count per call: any spike above it depresses all synapses"""
     step: int = 1
     noise: int = 2
-    prune_threshold: int = 10
+    prune_threshold: int = 12
     prune_period: int = 20
     """kernel calls (= samples) between pruning steps"""
     initial_weight: int = 16
@@ -81,14 +81,18 @@ class StructuralConfig:
     test_every: int = 20
     """samples per chunk (one ``sim.run()``); the test set runs after each"""
     start_weight: int = 12
-    """weight of the initial synapses (the pool projections'); rewired ones get ``rule.initial_weight``"""
+    """weight of the initial synapses (the pool projections') of every level not in
+    ``level_start_weights``; rewired ones get ``rule.initial_weight``"""
     test_fraction: float = 0.2
     encoding: Encoding = field(default_factory=Encoding)
     rule: RuleParameters = field(default_factory=RuleParameters)
     """the rule of every level not in ``level_rules``"""
     level_rules: tuple[tuple[int, RuleParameters], ...] = (
-        (32, RuleParameters(prune_threshold=6, prune_period=40, initial_weight=12)),)
+        (32, RuleParameters(initial_weight=8)),)
     """``(k, rule)``: levels with their own rule constants (tuned per level, see README)"""
+    level_start_weights: tuple[tuple[int, int], ...] = ((32, 8),)
+    """``(k, weight)``: levels with their own initial weight. The dense level starts (and
+    rewires) weaker, so that its many uninformative receptors drive it less (README)"""
 
     def __post_init__(self):
         if self.epochs < 1:
@@ -97,8 +101,10 @@ class StructuralConfig:
             raise ValueError(f"test_every = {self.test_every}: test after at least one sample")
         if not self.seeds:
             raise ValueError("give at least one seed")
-        if not 0 <= self.start_weight <= 63:
-            raise ValueError(f"start_weight = {self.start_weight}: a pooled synapse's weight lies in 0..63")
+        for k, weight in ((None, self.start_weight),) + tuple(self.level_start_weights):
+            if not 0 <= weight <= 63:
+                level = "" if k is None else f" (level k = {k})"
+                raise ValueError(f"start_weight = {weight}{level}: a pooled synapse's weight lies in 0..63")
         self.layout()  # validates fan-ins against the pool
 
     def layout(self) -> Layout:
@@ -107,6 +113,10 @@ class StructuralConfig:
     def rule_of(self, k: int) -> RuleParameters:
         """The rule constants of level ``k``."""
         return dict(self.level_rules).get(int(k), self.rule)
+
+    def start_weight_of(self, k: int) -> int:
+        """The initial synapse weight of level ``k``."""
+        return dict(self.level_start_weights).get(int(k), self.start_weight)
 
 
 @dataclass
@@ -167,7 +177,7 @@ def train_level(config: StructuralConfig, seed: int, k: int, progress: bool = Fa
     x_tr, y_tr, x_te, y_te = iris_split(seed, config.test_fraction)
     order = np.concatenate([rng.permutation(len(y_tr)) for _ in range(config.epochs)])
     test_spikes = enc.receptor_spikes(x_te, rng)          # the same test trials at every point and level
-    net = build(sim, layout, config.start_weight, seed=int(np.random.default_rng([seed, k]).integers(2**31)))
+    net = build(sim, layout, config.start_weight_of(k), seed=int(np.random.default_rng([seed, k]).integers(2**31)))
     test = evaluation_inputs(net, test_spikes)
     chunks = [order[i:i + config.test_every] for i in range(0, order.size, config.test_every)]
     expected = layout.fan_in_of_column()
@@ -313,7 +323,7 @@ def calibrate(config: StructuralConfig, progress: bool = True) -> str:
     so that they load the calibration instead of each making it."""
     sim = session(config, config.seeds[0], progress)
     layout = Layout(config.fan_ins[:1], config.neurons_per_class, config.encoding.n_receptors)
-    net = build(sim, layout, config.start_weight, seed=0)
+    net = build(sim, layout, config.start_weight_of(config.fan_ins[0]), seed=0)
     x = iris_split(config.seeds[0], config.test_fraction)[2][:1]
     spikes = config.encoding.receptor_spikes(x, np.random.default_rng(0))
     evaluate(sim, net, config.encoding, evaluation_inputs(net, spikes))
