@@ -19,6 +19,7 @@ from bss2_experiments.rstdp.config import ConfigError, PongConfig
     ({"iterations": 20000, "curve_every": 10}, "raise curve_every to at least 40"),
     ({"weight_mean": 70.0}, "0..63"),
     ({"noise": 300}, "noise = 300"),
+    ({"correlation_tau_us": 40.0}, "calibratable targets are 0.2..2.0 LSB and 2..30 us"),
 ])
 def test_bad_parameters_give_clear_errors(change, message):
     with pytest.raises(ConfigError, match=message):
@@ -34,19 +35,19 @@ def test_the_kernel_updates_exactly_the_rows_of_the_visited_ball_cells():
     changed = np.flatnonzero((run.weights != run.initial_weights).any(axis=1))
     assert 1 <= visited.size <= 8 and changed.size >= 1
     assert set(changed) <= set(visited)
-    assert run.mailbox["iteration"] == 30 and run.mailbox["calls"] == 30 * 8 + 1
+    assert run.mailbox["iteration"] == 30 and run.mailbox["calls"] == 30 * run.config.window + 1
     assert run.mailbox["visits"].sum() == 30 and run.curve.size == 3
 
 
 @pytest.mark.slow
 def test_training_on_the_chip_beats_the_same_run_without_learning():
-    """1500 iterations (~30 s each on a quiet core), seed 1: the mean expected reward over
-    the last 200 iterations is >= 0.1 above the same run with eta = 0 (measured: 0.29 vs
-    0.08), and learning moved the weights (the control's stay put)."""
-    trained = train(PongConfig(iterations=1500, seed=1))
-    control = train(PongConfig(iterations=1500, seed=1, eta=0))
+    """5000 iterations (20-40 s each on the shared machine), seed 1: the mean expected reward over
+    the last 500 iterations is >= 0.15 above the same run with eta = 0 (measured: 0.47 vs 0.11),
+    and learning moved the weights (the control's stay put)."""
+    trained = train(PongConfig(iterations=5000, seed=1))
+    control = train(PongConfig(iterations=5000, seed=1, eta=0))
     assert np.array_equal(control.weights, control.initial_weights)
-    assert trained.curve[-10:].mean() - control.curve[-10:].mean() >= 0.1, (trained.curve[-10:], control.curve[-10:])
+    assert trained.curve[-10:].mean() - control.curve[-10:].mean() >= 0.15, (trained.curve[-10:], control.curve[-10:])
 
 
 def test_nest_twin_plays_the_same_game_and_is_timed():

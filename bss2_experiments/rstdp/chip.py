@@ -3,8 +3,10 @@ updates; the host builds the network, starts one run and reads the mailbox.
 
 Network (Wunderlich et al. 2019): 32 input units (silent ``SpikeSourceArray``s whose
 labels the kernel sends) all-to-all onto 32 calibrated LIF neurons with plastic 6-bit
-weights N(14, 2); 32 noise units one-to-one onto the neurons (the kernel sends them at
-random: exploration). One PyNN ``run()`` covers the whole training.
+weights N(weight_mean, weight_std) (the paper: N(14, 2) on its scale); 32 noise units
+one-to-one onto the neurons (the kernel sends them at random: exploration). One PyNN
+``run()`` covers the whole training; the correlation sensors are calibrated to the
+config's amplitude and time constant.
 """
 from __future__ import annotations
 
@@ -95,7 +97,8 @@ def train(config: PongConfig, progress: bool = False) -> ChipRun:
 
     weights = initial_weights(config)
     sim.setup(timestep=config.timestep_ms, chip_id=config.chip_id, seed=config.seed, progress=progress,
-              calibration="auto" if config.calibrated else None)
+              calibration="auto" if config.calibrated else None,
+              correlation_amplitude_lsb=config.correlation_amplitude_lsb, correlation_tau_us=config.correlation_tau_us)
     try:
         rule, projection, _ = build(sim, config, weights)
         start = time.perf_counter()

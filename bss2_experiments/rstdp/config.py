@@ -18,43 +18,54 @@ class ConfigError(ValueError):
 class PongConfig:
     """One training run. Times are biological ms (= hardware us on the chip).
 
-    The paper polls the network for 200 ms per iteration with 20 input spikes at 10 ms ISI
-    and initialises the 6-bit weights N(14, 2) (its own weight scale). Here the PPU sends
-    ``ball_events`` events per timer call (delivered together when the call ends), one
-    call every ``period_ms``, ``window`` calls per iteration: 8 x 25 ms = 200 ms with 64
-    events of weight N(7, 1), which puts the calibrated neurons near threshold. The period
-    must exceed the learning call (~22 us on the PPU: rate counters read and reset over the
-    omnibus). ``eta`` is the kernel's Q8.7 factor (``pong.h``): the emulated correlation
-    sensors give 0.5 CADC LSB per pair, not the paper's 36, so the paper's eta = 0.125
-    maps onto a larger factor (256: f = 2 (R - Rbar) in Q0.7, saturating for |R - Rbar| >= 1/2).
-    Exploration: each noise unit (weight 63) fires in a call with probability noise/256.
+    The paper polls the network for 200 ms per iteration (20 input spikes at 10 ms ISI) and
+    explores with background current noise, so that the output rates are graded and noisy.
+    Here the PPU sends ``ball_events`` events per timer call (delivered together when the
+    call ends), one call every ``period_ms`` (above the ~25 us learning call), ``window``
+    calls per iteration. The default is one call per iteration with a graded rate code:
+    tau_syn 10 us, reset 10 LSB below threshold and a 1 us refractory time turn one call's
+    4 events into a spike count that grows with the weight (weight 7: ~2 spikes, 60: ~12),
+    so the rate counters rank the neurons by weight and seldom tie. With tau_syn 1.8 us a
+    neuron spiked at most once per call: counts saturated at the window, neighbouring
+    neurons tied and got identical updates (mean expected reward ~0.5 after 3000
+    iterations of 8 calls). One call per iteration is also ~8x cheaper to emulate.
+    Exploration: each noise unit (weight ``noise_weight``; > 63 spreads over two synapses)
+    fires in a call with probability noise/256. At weight 63 one seed's exploration could
+    no longer overturn a learned neighbour-cell winner and stayed at 0.30; 80 keeps it
+    alive. The correlation sensors are calibrated to ``correlation_amplitude_lsb`` per pair
+    and ``correlation_tau_us`` (spanning the spikes of one call); ``eta`` is the kernel's
+    Q8.7 factor (``pong.h``: dw = round(f (c - o) / 256), f = eta (R - Rbar)), the paper's
+    round(0.125 (R - Rbar) corr) on the sensors' own scale. Initial weights N(7, 1) put
+    the neurons where the paper's N(14, 2) put its (~2 spikes per call).
     """
 
-    iterations: int = 3000
+    iterations: int = 20000
     seed: int = 0
     chip_id: int = 0
     calibrated: bool = True
-    window: int = 8
-    period_ms: float = 25.0
-    ball_events: int = 8
+    window: int = 1
+    period_ms: float = 28.0
+    ball_events: int = 4
     noise: int = 80
-    noise_weight: int = 63
-    eta: int = 256
+    noise_weight: int = 80
+    eta: int = 64
     mean_shift: int = 1
     causal_offset: int = 4
     weight_mean: float = 7.0
     weight_std: float = 1.0
-    curve_every: int = 20
+    curve_every: int = 50
     timestep_ms: float = 0.2
+    correlation_amplitude_lsb: float = 1.0
+    correlation_tau_us: float = 20.0
     neuron: dict = field(default_factory=lambda: {
-        "v_rest": 80.0, "v_reset": 70.0, "v_thresh": 110.0, "tau_m": 28.53, "tau_syn_E": 1.8,
-        "tau_syn_I": 1.8, "tau_refrac": 3.98, "i_synin_gm_E": 800.0, "synapse_dac_bias": 1000.0})
+        "v_rest": 80.0, "v_reset": 100.0, "v_thresh": 110.0, "tau_m": 28.53, "tau_syn_E": 10.0,
+        "tau_syn_I": 10.0, "tau_refrac": 1.0, "i_synin_gm_E": 800.0, "synapse_dac_bias": 1000.0})
 
     def __post_init__(self) -> None:
         spec = kernel_spec("pong")
         checks = [
             ("iterations", 1, 512 * 65535), ("window", 1, 255), ("ball_events", 0, 16), ("noise", 0, 255),
-            ("noise_weight", 0, 63), ("eta", 0, 32767), ("mean_shift", 0, 15), ("causal_offset", 0, 255),
+            ("noise_weight", 0, 252), ("eta", 0, 32767), ("mean_shift", 0, 15), ("causal_offset", 0, 255),
             ("curve_every", 1, 65535),
         ]
         for name, low, high in checks:
@@ -65,6 +76,9 @@ class PongConfig:
             raise ConfigError(f"{self.iterations} iterations at curve_every={self.curve_every} give more than the "
                               f"kernel's 512 learning-curve samples; raise curve_every to at least "
                               f"{-(-self.iterations // 512)}")
+        if not 0.2 <= self.correlation_amplitude_lsb <= 2.0 or not 2.0 <= self.correlation_tau_us <= 30.0:
+            raise ConfigError(f"correlation sensors {self.correlation_amplitude_lsb} LSB per pair / "
+                              f"{self.correlation_tau_us} us: calibratable targets are 0.2..2.0 LSB and 2..30 us")
         if not 0 <= self.weight_mean <= 63 or self.weight_std < 0:
             raise ConfigError(f"initial weights N({self.weight_mean}, {self.weight_std}): the mean must lie in "
                               f"0..63 (6-bit weights) and the std be >= 0")

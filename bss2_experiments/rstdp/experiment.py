@@ -12,11 +12,14 @@ from .config import UNITS, PongConfig
 from .twin import TwinRun, train_twin
 
 
-def excitability(config: PongConfig, n_stimuli: int = 20, weights=(84, 105, 126, 147, 168)) -> np.ndarray:
+def excitability(config: PongConfig, n_stimuli: int = 20, weights=(14, 21, 28, 35, 42)) -> np.ndarray:
     """Spikes of each output neuron, summed over a sweep of input strengths: ``n_stimuli``
     events of each weight in ``weights`` (hardware units; > 63 spreads over several
     synapses), one every period, on the same chip and neurons as training. It measures the
-    fixed-pattern noise left after calibration (an area under each neuron's f-w curve)."""
+    fixed-pattern noise left after calibration (an area under each neuron's f-w curve).
+    The default sweep spans the drive of one call at the initial weights (4 events of
+    weight ~7 = 28); much stronger inputs reach the neurons' maximum rate, where they differ
+    less."""
     import bss2_experiments.pynn as sim
 
     total = np.zeros(UNITS)
@@ -93,18 +96,26 @@ class PongResult:
         }
 
 
-def run(config: PongConfig, n_seeds: int = 3, twin_iterations: int = 30, progress: bool = True) -> PongResult:
-    """Train ``n_seeds`` agents (seeds config.seed, +1, ...) fully on the emulated chip;
-    time ``twin_iterations`` iterations of the NEST twin (0: skip)."""
+def run(config: PongConfig, n_seeds: int = 3, twin_iterations: int = 30, progress: bool = True,
+        workers: int | None = None, scheduler: str | None = None) -> PongResult:
+    """Train ``n_seeds`` agents (seeds config.seed, +1, ...) fully on the emulated chip, in
+    this process or spread over Dask workers (``workers`` local processes or a
+    ``scheduler`` address); time ``twin_iterations`` iterations of the NEST twin (0: skip)."""
     from tqdm import tqdm
 
     if n_seeds < 1:
         raise ValueError(f"n_seeds = {n_seeds}: train at least one agent")
     if twin_iterations < 0:
         raise ValueError(f"twin_iterations = {twin_iterations}: give 0 (no twin) or more")
-    runs = []
-    for s in tqdm(range(n_seeds), desc="Pong on the emulated chip (seeds)", disable=not progress):
-        runs.append(train(dataclasses.replace(config, seed=config.seed + s), progress=progress))
+    configs = [dataclasses.replace(config, seed=config.seed + s) for s in range(n_seeds)]
+    if workers or scheduler:
+        from bss2_experiments.distributed import dask_client, mapper
+        train(dataclasses.replace(config, iterations=1, curve_every=1), progress=progress)  # calibrate once, cached
+        with dask_client(scheduler, workers) as client:
+            runs = mapper(client, show_progress=progress)(train, configs)
+    else:
+        runs = [train(c, progress=progress)
+                for c in tqdm(configs, desc="Pong on the emulated chip (seeds)", disable=not progress)]
     twin = train_twin(config, twin_iterations) if twin_iterations else None
     return PongResult(runs, excitability(config), twin)
 

@@ -7,7 +7,8 @@ Per iteration the host sets the ball cell's input spikes (one event of weight
 sent together) and the noise events, runs NEST for one poll window, counts the output
 spikes, plays :class:`.game.Pong` with the same rules and random stream as the kernel,
 and applies the same R-STDP update, with the causal correlation computed from the spike
-times like the emulated sensors (0.5 LSB x pre-trace at each post spike, tau 5 ms).
+times like the emulated sensors (the config's amplitude per pair x pre-trace at each post
+spike, decaying with the config's sensor time constant).
 """
 from __future__ import annotations
 
@@ -23,8 +24,6 @@ from .game import DEFAULT_REWARDS, Pong, XorShift32, choose, reward_of, update_e
 NA_PER_WEIGHT = 0.11
 """nA per 6-bit weight LSB: puts the twin's neurons (IF_curr_exp, cm 1 nF) in the
 emulator's regime (spike counts of the same order at the initial weights)."""
-SENSOR_TAU_MS = 5.0
-SENSOR_LSB_PER_PAIR = 0.5
 
 
 def _mv(cadc: float) -> float:
@@ -32,15 +31,15 @@ def _mv(cadc: float) -> float:
     return V_ANCHOR_MV + (cadc - V_ANCHOR_CADC) / CADC_PER_MV
 
 
-def causal_correlation(pre_ms: np.ndarray, post_ms: list[np.ndarray], events: int) -> np.ndarray:
+def causal_correlation(pre_ms: np.ndarray, post_ms: list[np.ndarray], events: int, amplitude_lsb: float,
+                       tau_ms: float) -> np.ndarray:
     """Causal sensor reading (LSB) per output: sum over post spikes of
-    0.5 x events x sum_{pre before} exp(-(t_post - t_pre) / 5 ms)."""
+    amplitude_lsb x events x sum_{pre before} exp(-(t_post - t_pre) / tau_ms)."""
     out = np.zeros(len(post_ms))
     for j, post in enumerate(post_ms):
         if post.size:
             dt = post[:, None] - pre_ms[None, :]
-            out[j] = SENSOR_LSB_PER_PAIR * events * np.where(dt > 0, np.exp(-np.where(dt > 0, dt, 0) / SENSOR_TAU_MS),
-                                                             0.0).sum()
+            out[j] = amplitude_lsb * events * np.where(dt > 0, np.exp(-np.where(dt > 0, dt, 0) / tau_ms), 0.0).sum()
     return out
 
 
@@ -121,7 +120,8 @@ def train_twin(config: PongConfig, iterations: int | None = None, backend: str =
         d, expected[k] = update_expected(int(expected[k]), reward, config.mean_shift)
         visits[k] += 1
         f = int(np.clip((config.eta * d + (1 << 13)) >> 14, -128, 127))
-        c = causal_correlation(calls, post, config.ball_events)
+        c = causal_correlation(calls, post, config.ball_events, config.correlation_amplitude_lsb,
+                               config.correlation_tau_us)
         w[k] = np.clip(w[k] + np.rint(f * (c / 2) / 128), 0, 63)
         connections, order = rows[k]
         connections.set(weight=(1000.0 * NA_PER_WEIGHT * config.ball_events * w[k][order]).tolist())  # pA
