@@ -360,7 +360,7 @@ class Emulator:
         and each nearly time-sorted, so one stable sort of a combined integer key (trial,
         FPGA tick, neuron) is cheap."""
         trial = np.repeat(np.arange(n_trials, dtype=np.int64), [t.size for t in spike_times])
-        ticks = us_to_fpga_ticks(np.concatenate(spike_times)).astype(np.int64)
+        ticks = us_to_fpga_ticks(np.concatenate(spike_times))
         neuron = idx[np.concatenate(spike_indices).astype(np.int64)]
         keep = ticks * FPGA_TICK_US < duration_us
         trial, ticks, neuron = trial[keep], ticks[keep], neuron[keep]
