@@ -233,8 +233,9 @@ def _pong_worst_case(params: dict) -> dict:
 PONG = KernelSpec(
     "pong", "Pong played and learned on the PPU (Wunderlich et al. 2019, Front. Neurosci. 13:260): every window-th "
     "call reads the rate counters, moves the paddle to the most active output unit, rewards the distance to the "
-    "ball, updates the ball row by dw ~ (eta/256) (R - Rbar_k) causal correlation and steps the game; every call "
-    "sends the ball row's events and noise events; see bss2_experiments/rstdp.", (
+    "ball, updates the ball row (or only the chosen unit's synapse) by dw ~ (eta/256) (R - Rbar_k) causal "
+    "correlation and steps the game; every call sends the ball row's events and noise events (probability decaying "
+    "with the iterations); see bss2_experiments/rstdp.", (
         Parameter("eta", 0x000, "int16", 0, 32767, 256, "learning rate: f = eta (R - Rbar_k), dw = round(f (c - o) "
                   "/ 256)", fmt="Q8.7"),
         Parameter("mean_shift", 0x002, "uint8", 0, 15, 1, "running-mean rate of the expected reward, 2**-mean_shift",
@@ -253,6 +254,11 @@ PONG = KernelSpec(
         Parameter("ball_radius", 0x00E, "uint16", 0, 65535, 1311, "ball radius (1311 = 0.02)", fmt="Q0.16"),
         Parameter("rewards", 0x010, "int16", 0, 32767, (16384, 11469, 6554, 1638),
                   "reward at distance 0..3 cells between target and ball (1, 0.7, 0.4, 0.1)", fmt="Q1.14", count=4),
+        Parameter("noise_floor", 0x018, "uint8", 0, 255, 0, "lowest noise probability of the decay", fmt="/256"),
+        Parameter("chosen_only", 0x019, "uint8", 0, 1, 0, "1: learn on the chosen output unit's synapse only, "
+                  "0: on the ball row's output columns", fmt="flag"),
+        Parameter("noise_decay", 0x01A, "uint16", 0, 65535, 0, "iterations per 1/256 step down of noise towards "
+                  "noise_floor (0: constant)", fmt="iterations"),
         Parameter("input_labels", 0x020, "uint16", 0, 0x3FFF, 0, "event labels of input units 0..31 (ball cells)",
                   fmt="14-bit label", count=32),
         Parameter("noise_labels", 0x060, "uint16", 0, 0x3FFF, 0, "event labels of the noise units of outputs 0..31",

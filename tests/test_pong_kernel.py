@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bss2_experiments.rstdp.game import ONE, Pong, XorShift32, cell_of, choose, reward_of, update_expected
+from bss2_experiments.rstdp.game import (ONE, Pong, XorShift32, cell_of, choose, reward_of, scheduled_noise,
+                                         update_expected)
 from bss2_experiments.rstdp.reference import pong_call
 from ppu_firmware import host
 from ppu_firmware.errors import ParameterError
@@ -19,17 +20,21 @@ def _state(params: dict, rng: np.random.Generator) -> host.PPUState:
                                     rate_counters=z(256), cadc=z(256), rng_state=12345)
 
 
-def test_kernel_matches_the_numpy_reference_over_600_calls():
+@pytest.mark.parametrize("chosen_only, noise_decay", [(0, 0), (1, 5)])
+def test_kernel_matches_the_numpy_reference_over_600_calls(chosen_only, noise_decay):
     """Random sensors and counters every call, fast ball and paddle so that reflections,
     hits and misses (new games) all happen: weights, resets, counters, mailbox, random
-    state and events sent agree exactly."""
+    state and events sent agree exactly, for the paper's whole-row update with constant
+    noise and for the chosen-unit update with noise decaying 40 -> 10 over 150 iterations."""
     rng = np.random.default_rng(1)
     params = dict(window=3, ball_events=2, noise=40, curve_every=2, eta=900, ball_speed=6000, paddle_speed=5000,
+                  chosen_only=chosen_only, noise_decay=noise_decay, noise_floor=10,
                   input_labels=rng.integers(0, 2**14, 32), noise_labels=rng.integers(0, 2**14, 32),
                   input_rows=rng.permutation(256)[:32], output_columns=rng.permutation(256)[:32],
                   causal_offset=rng.integers(0, 12, 256))
     chip = _state(params, rng)
     ref = chip.copy()
+    noise_events = []
     for call in range(600):
         for name, high in (("causal", 40), ("acausal", 40), ("rate_counters", 4)):
             value = rng.integers(0, high, getattr(chip, name).shape).astype(np.uint8)
@@ -41,6 +46,7 @@ def test_kernel_matches_the_numpy_reference_over_600_calls():
         sent = chip.spikes_out().tolist()
         chip.clear_spikes_out()
         assert sent == pong_call(ref), call
+        noise_events.append(len(set(sent) & set(params["noise_labels"].tolist())))
         for name in ("weights", "causal", "acausal", "corr_reset", "rate_counters"):
             assert np.array_equal(getattr(chip, name), getattr(ref, name)), (call, name)
         assert chip.rng_state == ref.rng_state
@@ -49,6 +55,8 @@ def test_kernel_matches_the_numpy_reference_over_600_calls():
     assert m["iteration"] == 199 and m["samples"] == 99
     assert m["misses"] >= 5 and m["hits"] >= 1          # both branches of the right edge exercised
     assert (m["visits"] > 0).sum() >= 20
+    early, late = np.mean(noise_events[:90]), np.mean(noise_events[-150:])   # 32 units x p / 256 per call
+    assert 3.5 < early < 6.5 and (3.5 < late < 6.5 if noise_decay == 0 else 0.4 < late < 2.2), (early, late)
 
 
 def test_learning_changes_only_the_ball_row_and_output_columns_by_the_documented_amount():
@@ -75,6 +83,34 @@ def test_learning_changes_only_the_ball_row_and_output_columns_by_the_documented
     assert m["target"] == k and m["reward"] == 16384
     assert m["expected_reward"][k] == 8192 + (16384 - 8192) // 2     # Rbar <- Rbar + (R - Rbar) / 2
     assert chip.corr_reset[rows[k]] == 1 and chip.rate_counters.max() == 0
+
+
+def test_chosen_only_learning_changes_the_chosen_units_synapse_alone():
+    """The same call with chosen_only: unit 17 wins (distance 1, R = 0.7 > Rbar = 0.5), so
+    f = round(256 * 0.2) and only synapse (ball row, column of unit 17) moves by
+    round(f * (c/2 - o/2) / 128), although every column of the row has the same sensor."""
+    rng = np.random.default_rng(3)
+    rows, cols = np.arange(32) + 40, np.arange(32) * 2
+    params = dict(window=1, eta=256, input_rows=rows, output_columns=cols, causal_offset=4, chosen_only=1,
+                  expected_reward=[8192] * 32, visits=[1] * 32, calls=1, ball=(ONE // 2, ONE // 2), ball_cell=16)
+    chip = _state(params, rng)
+    chip.rate_counters[cols[17]] = 9
+    chip.causal[rows[16]] = 24
+    before = chip.weights.copy()
+    host.run_kernel("pong", chip)
+    f = (256 * (11469 - 8192) + (1 << 13)) >> 14
+    dw = ((24 >> 1) - (4 >> 1)) * f + 64 >> 7
+    assert (f, dw) == (51, 4)
+    changed = np.argwhere(chip.weights != before)
+    expected = min(int(before[rows[16], cols[17]]) + dw, 63)
+    assert chip.weights[rows[16], cols[17]] == expected
+    assert changed.tolist() == ([[rows[16], cols[17]]] if expected != before[rows[16], cols[17]] else [])
+    assert decode_mailbox("pong", chip.mailbox)["target"] == 17 and chip.corr_reset[rows[16]] == 1
+
+
+def test_noise_schedule():
+    assert [scheduled_noise(32, 4, 500, i) for i in (0, 499, 500, 10000, 14000, 20000)] == [32, 32, 31, 12, 4, 4]
+    assert scheduled_noise(80, 0, 0, 10**6) == 80 and scheduled_noise(3, 8, 10, 1000) == 3   # constant; floor > noise
 
 
 def test_reward_table_and_expected_reward_update():

@@ -59,6 +59,14 @@ def update_expected(expected: int, reward: int, mean_shift: int = 1) -> tuple[in
     return d, int(np.clip(expected + (d >> mean_shift), -32768, 32767))
 
 
+def scheduled_noise(noise: int, floor: int, decay: int, iteration: int) -> int:
+    """Exploration probability (/256) after ``iteration`` iterations: ``noise`` falling by 1
+    every ``decay`` iterations down to ``min(noise, floor)``; constant if ``decay`` is 0."""
+    if decay == 0:
+        return int(noise)
+    return max(int(noise) - int(iteration) // int(decay), min(int(noise), int(floor)))
+
+
 @dataclass
 class Pong:
     """One game in Q16.16: ``ball`` (x, y), ``velocity`` (per iteration), ``paddle`` (y)."""

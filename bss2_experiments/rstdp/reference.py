@@ -8,7 +8,7 @@ import numpy as np
 from ppu_firmware.host import PPUState
 from ppu_firmware.registry import decode_mailbox, kernel_spec
 
-from .game import UNITS, Pong, XorShift32, cell_of, choose, reward_of, update_expected
+from .game import UNITS, Pong, XorShift32, cell_of, choose, reward_of, scheduled_noise, update_expected
 
 CURVE_SAMPLES = 512
 
@@ -34,6 +34,7 @@ def _game(p: dict) -> Pong:
 
 
 def _learn_row(state: PPUState, row: int, factor: int, columns: np.ndarray, causal_offset: np.ndarray) -> None:
+    """R-STDP on ``columns`` of ``row``; resets the row's sensors."""
     c = np.clip((state.causal[row].astype(np.int64) >> 1) - (causal_offset >> 1), -128, 127)
     dw = np.clip((c * factor + 64) >> 7, -128, 127)
     mask = np.zeros(state.weights.shape[1], bool)
@@ -51,7 +52,7 @@ def pong_call(state: PPUState) -> list[int]:
     mb = state.mailbox
     rng = XorShift32(state.rng_state)
     game = _game(p)
-    calls = p["calls"]
+    calls, iteration = p["calls"], p["iteration"]
     if calls == 0:
         game.new_game(rng)
     elif calls % p["window"] == 0:
@@ -66,7 +67,8 @@ def pong_call(state: PPUState) -> list[int]:
             expected[k] = reward
         d, expected[k] = update_expected(int(expected[k]), reward, p["mean_shift"])
         factor = int(np.clip((p["eta"] * d + (1 << 13)) >> 14, -128, 127))
-        _learn_row(state, int(p["input_rows"][k]), factor, p["output_columns"], p["causal_offset"])
+        columns = p["output_columns"][[target]] if p["chosen_only"] else p["output_columns"]
+        _learn_row(state, int(p["input_rows"][k]), factor, columns, p["causal_offset"])
         visits[k] = min(visits[k] + 1, 65535)
         _put(mb, "expected_reward", expected)
         _put(mb, "visits", visits)
@@ -97,10 +99,11 @@ def pong_call(state: PPUState) -> list[int]:
     _put(mb, "ball_cell", k)
     sent = [int(p["input_labels"][k])] * p["ball_events"]
     if p["noise"]:
+        noise = scheduled_noise(p["noise"], p["noise_floor"], p["noise_decay"], iteration)
         for i in range(UNITS):
             if i % 4 == 0:
                 draw = rng.next()
-            if (draw >> (24 - 8 * (i % 4))) & 0xFF < p["noise"]:
+            if (draw >> (24 - 8 * (i % 4))) & 0xFF < noise:
                 sent.append(int(p["noise_labels"][i]))
     _put(mb, "calls", calls + 1)
     state.rng_state = rng.state

@@ -6,9 +6,10 @@ Per iteration the host sets the ball cell's input spikes (one event of weight
 ``ball_events x w`` per timer period, standing in for the PPU's ``ball_events`` events
 sent together) and the noise events, runs NEST for one poll window, counts the output
 spikes, plays :class:`.game.Pong` with the same rules and random stream as the kernel,
-and applies the same R-STDP update, with the causal correlation computed from the spike
-times like the emulated sensors (the config's amplitude per pair x pre-trace at each post
-spike, decaying with the config's sensor time constant).
+explores with the same noise schedule and applies the same R-STDP update (on the chosen
+unit only or the whole row, as the config says), with the causal correlation computed
+from the spike times like the emulated sensors (the config's amplitude per pair x
+pre-trace at each post spike, decaying with the config's sensor time constant).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import numpy as np
 
 from .chip import Q14, initial_weights
 from .config import UNITS, PongConfig
-from .game import DEFAULT_REWARDS, Pong, XorShift32, choose, reward_of, update_expected
+from .game import DEFAULT_REWARDS, Pong, XorShift32, choose, reward_of, scheduled_noise, update_expected
 
 NA_PER_WEIGHT = 0.11
 """nA per 6-bit weight LSB: puts the twin's neurons (IF_curr_exp, cm 1 nF) in the
@@ -107,7 +108,8 @@ def train_twin(config: PongConfig, iterations: int | None = None, backend: str =
         k = game.ball_cell
         calls = t0 + config.period_ms * (1 + np.arange(config.window))
         inputs.set(spike_times=[Sequence(calls if j == k else []) for j in range(UNITS)])
-        hits = host_rng.random((UNITS, config.window)) < config.noise / 256
+        noise_p = scheduled_noise(config.noise, config.noise_floor, config.noise_decay, it) / 256
+        hits = host_rng.random((UNITS, config.window)) < noise_p
         noise.set(spike_times=[Sequence(calls[hits[j]]) for j in range(UNITS)])
         sim.run(window_ms)
         trains = outputs.get_data("spikes", clear=True).segments[-1].spiketrains
@@ -122,7 +124,8 @@ def train_twin(config: PongConfig, iterations: int | None = None, backend: str =
         f = int(np.clip((config.eta * d + (1 << 13)) >> 14, -128, 127))
         c = causal_correlation(calls, post, config.ball_events, config.correlation_amplitude_lsb,
                                config.correlation_tau_us)
-        w[k] = np.clip(w[k] + np.rint(f * (c / 2) / 128), 0, 63)
+        learned = [target] if config.chosen_only else slice(None)
+        w[k, learned] = np.clip(w[k, learned] + np.rint(f * (c[learned] / 2) / 128), 0, 63)
         connections, order = rows[k]
         connections.set(weight=(1000.0 * NA_PER_WEIGHT * config.ball_events * w[k][order]).tolist())  # pA
         game.step(target, rng)

@@ -115,18 +115,20 @@ static unsigned choose_target(void)
     return 0;
 }
 
-/* w <- clip(w + terms_stdp(causal, 0, offset/2, 0, f), 0, 63) on the output columns of `row`. */
-static void learn_row(uint8_t row, int8_t factor)
+/* w <- clip(w + terms_stdp(causal, 0, offset/2, 0, f), 0, 63) on the output columns of `row`
+ * (only the column of output unit `target` if chosen_only is set). */
+static void learn_row(uint8_t row, int8_t factor, unsigned target)
 {
     fxv8_t causal[2], acausal[2], offset[2], zero, f, mask[2], dw, w;
-    unsigned half, j;
+    unsigned half, j, chosen_only = mailbox_u8(PONG_MB_CHOSEN_ONLY);
     fxv8_splat(&zero, 0);
     fxv8_splat(&f, factor);
     fxv8_splat(&mask[0], 0);
     fxv8_splat(&mask[1], 0);
     for (j = 0; j < PONG_UNITS; ++j) {
         unsigned col = mailbox_u8((uint16_t)(PONG_MB_OUTPUT_COLUMNS + j));
-        mask[col / FXV8_LANES].e[col % FXV8_LANES] = -1;
+        if (chosen_only == 0u || j == target)
+            mask[col / FXV8_LANES].e[col % FXV8_LANES] = -1;
     }
     time_charge(2u * PONG_UNITS * CYC_SCALAR);
     terms_load_half_offsets(offset, PONG_MB_CAUSAL_OFFSET);
@@ -196,7 +198,8 @@ static void play_and_learn(void)
     expected = mailbox_i16(mean_at);
     d = fxs_clip16(reward - expected);
     f = fxs_shr((int32_t)mailbox_i16(PONG_MB_ETA) * d + (1 << 13), 14);
-    learn_row(mailbox_u8((uint16_t)(PONG_MB_INPUT_ROWS + k)), (int8_t)(f > 127 ? 127 : (f < -128 ? -128 : f)));
+    learn_row(mailbox_u8((uint16_t)(PONG_MB_INPUT_ROWS + k)), (int8_t)(f > 127 ? 127 : (f < -128 ? -128 : f)),
+               target);
     mailbox_set_i16(mean_at, fxs_clip16((int32_t)expected + fxs_shr(d, mailbox_u8(PONG_MB_MEAN_SHIFT) & 15u)));
     count_up((uint16_t)(PONG_MB_VISITS + 2u * k));
     mailbox_set_u16(PONG_MB_TARGET, (uint16_t)target);
@@ -206,17 +209,30 @@ static void play_and_learn(void)
     time_charge(16u * CYC_SCALAR);
 }
 
+/* Noise probability (/256) after the iterations played: decays by 1 every noise_decay. */
+static uint32_t noise_now(void)
+{
+    uint32_t noise = mailbox_u8(PONG_MB_NOISE), decay = mailbox_u16(PONG_MB_NOISE_DECAY);
+    uint32_t low = mailbox_u8(PONG_MB_NOISE_FLOOR), drop;
+    if (decay == 0u)
+        return noise;
+    low = low < noise ? low : noise;
+    drop = mailbox_u32(PONG_MB_ITERATION) / decay;
+    time_charge(40u); /* the division */
+    return noise - low > drop ? noise - drop : low;
+}
+
 static void send_events(void)
 {
     unsigned k = mailbox_u16(PONG_MB_BALL_CELL) % PONG_UNITS;
     unsigned i, n = mailbox_u8(PONG_MB_BALL_EVENTS);
-    uint8_t noise = mailbox_u8(PONG_MB_NOISE);
     uint16_t label = mailbox_u16((uint16_t)(PONG_MB_INPUT_LABELS + 2u * k));
-    uint32_t draw = 0;
+    uint32_t draw = 0, noise;
     for (i = 0; i < n; ++i)
         hal_send_spike(label);
-    if (noise == 0u)
+    if (mailbox_u8(PONG_MB_NOISE) == 0u)
         return;
+    noise = noise_now(); /* the draws and the cost follow the parameter, not the decayed value */
     for (i = 0; i < PONG_UNITS; ++i) {
         if (i % 4u == 0u)
             draw = random_next();

@@ -13,8 +13,10 @@
  *     paddle = clip(paddle + direction * paddle_speed, 0, 1); ball += velocity.
  * Network: input unit k (label input_labels[k], synapse row input_rows[k]) sends
  * `ball_events` events per call while the ball is in row-cell k; output unit j is
- * column output_columns[j]; with probability noise/256 per call, noise unit j sends
- * noise_labels[j] (exploration). Every `window`-th call (one iteration):
+ * column output_columns[j]; with probability p/256 per call, noise unit j sends
+ * noise_labels[j] (exploration), where p decays with the iterations played i:
+ *   p = noise if noise_decay == 0, else max(noise - floor(i / noise_decay), min(noise, noise_floor)).
+ * Every `window`-th call (one iteration):
  *   1. read and reset the rate counters; the target is the output unit with the highest
  *      count, ties broken by one draw: the (draw mod n_ties)-th tied unit;
  *   2. R = rewards[|target - k|] if that distance is < 4, else 0 (k: the ball's cell);
@@ -23,7 +25,8 @@
  *      row input_rows[k], output columns only:
  *        w <- clip(w + terms_stdp(causal, 0, causal_offset / 2, 0, f), 0, 63)
  *      i.e. dw = round(f * (c/2 - o/2) / 128) ~ (eta / 256) (R - Rbar_k) (c - o)
- *      (the paper: round(0.125 (R - Rbar_k) corr)); the row's sensors are reset;
+ *      (the paper: round(0.125 (R - Rbar_k) corr)); with chosen_only != 0 only the
+ *      target's column of the row changes; the row's sensors are reset;
  *      Rbar_k <- clip16(Rbar_k + floor(d / 2^mean_shift));
  *   4. every curve_every iterations: curve[s] = mean Rbar over visited cells,
  *      reward_curve[s] = mean R of those iterations (floor);
@@ -49,6 +52,9 @@
 #define PONG_MB_PADDLE_LENGTH 0x00C   /* uint16, Q0.16 */
 #define PONG_MB_BALL_RADIUS 0x00E     /* uint16, Q0.16 */
 #define PONG_MB_REWARDS 0x010         /* int16[4], Q1.14 reward at distance 0..3 */
+#define PONG_MB_NOISE_FLOOR 0x018     /* uint8, lowest noise probability of the decay, /256 */
+#define PONG_MB_CHOSEN_ONLY 0x019     /* uint8, != 0: learn on the chosen output unit only */
+#define PONG_MB_NOISE_DECAY 0x01A     /* uint16, iterations per 1/256 step down of noise, 0: constant */
 #define PONG_MB_INPUT_LABELS 0x020    /* uint16[32], 14-bit labels of the input units */
 #define PONG_MB_NOISE_LABELS 0x060    /* uint16[32], 14-bit labels of the noise units */
 #define PONG_MB_INPUT_ROWS 0x0A0      /* uint8[32], synapse row of input unit k */
