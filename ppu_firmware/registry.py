@@ -213,7 +213,9 @@ INSECT_WORLD = KernelSpec(
                   fmt="count", updated=True),
         Parameter("memory", 0x0A0, "int16", -32768, 32767, 0, "CPU4 memory", fmt="Q0.15", count=16, updated=True),
         Parameter("cpu4_offset", 0x0C0, "int16", -2048, 2048, 0, "per-column offset subtracted from the CPU4 "
-                  "input counts", fmt="Q12.3 count", count=16),
+                  "input counts while homing", fmt="Q12.3 count", count=16),
+        Parameter("cpu4_offset_outbound", 0x0E0, "int16", -2048, 2048, 0, "per-column offset subtracted from the "
+                  "CPU4 input counts on the outbound route", fmt="Q12.3 count", count=16),
         Parameter("sample_x", 0x100, "int16", -32768, 32767, 0, "x of trajectory samples", fmt="Q11.4",
                   count=540, updated=True),
         Parameter("sample_y", 0x538, "int16", -32768, 32767, 0, "y of trajectory samples", fmt="Q11.4",

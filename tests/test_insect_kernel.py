@@ -153,18 +153,30 @@ def test_out_of_range_parameters_are_refused(name, value):
         host.encode_parameters("insect_world", {name: value})
 
 
-def test_offsets_are_subtracted_and_turn_bias_flies_circles():
+def test_offsets_are_subtracted_per_phase_and_turn_bias_flies_circles():
     offset = np.zeros(16, np.int64)
     offset[:8] = [16, 0, 0, 0, 0, 0, 0, -16]        # +2 and -2 counts
-    state = _state(outbound_steps=100, homing_steps=0, turn_sd=0, turn_memory=0, turn_bias=655,
-                   memory_gain=100, cpu4_offset=offset)
+    state = _state(outbound_steps=100, homing_steps=10, turn_sd=0, turn_memory=0, turn_bias=655, turn_gain=0,
+                   memory_gain=100, cpu4_offset_outbound=offset, cpu4_offset=-offset)
     counts = np.zeros(256, np.uint8)
     counts[CPU4] = 3
-    counts[CPU4[0]] = 5                               # 5 - 2 = 3: flat after the offsets
+    counts[CPU4[0]] = 5                               # 5 - 2 = 3: flat after the outbound offsets
     counts[CPU4[7]] = 1
     _steps(state, 100, counts)
     d = host.decode_mailbox("insect_world", state.mailbox)
     np.testing.assert_array_equal(d["memory"], 0)
+    counts[CPU4[0]] = 1                               # 1 + 2 = 3: flat after the homing offsets
+    counts[CPU4[7]] = 5
+    _steps(state, 10, counts)
+    np.testing.assert_array_equal(host.decode_mailbox("insect_world", state.mailbox)["memory"], 0)
+    counts[CPU4[0]] = 5                               # the outbound pattern while homing: not flat
+    counts[CPU4[7]] = 1
+    state = _state(outbound_steps=0, homing_steps=10, memory_gain=100, cpu4_offset_outbound=offset,
+                   cpu4_offset=-offset)
+    _steps(state, 10, counts)
+    c = counts[CPU4].astype(int) + offset // 8
+    np.testing.assert_array_equal(host.decode_mailbox("insect_world", state.mailbox)["memory"],
+                                  10 * _fundamental_update(c, 100))
     turns = np.diff(d["sample_heading"][:100].astype(np.int64)) % 65536
     np.testing.assert_array_equal(turns, 655)        # a constant turn: one circle per 100 steps
     xy = np.stack([d["sample_x"][:100], d["sample_y"][:100]], axis=1) / 16.0

@@ -47,8 +47,14 @@ circles leave a drift on winding routes. Together ~10 % of the path: on 100 jour
 **Offsets.** A heading-independent CPU4 input count (fixed-pattern noise) would integrate
 into a false home vector that grows with the path length, and a CPU1 left/right
 imbalance biases every homing turn; :func:`measure_offsets` measures both once per
-network by flying slow circles both ways round, and the kernel subtracts them (as the
-STDP kernels subtract per-column sensor offsets).
+network by flying slow circles both ways round (the homing condition: smooth flight) and
+winding routes with the outbound turn statistics (:func:`winding_offsets`), and the kernel
+subtracts the winding offsets on the outbound route and the circle offsets while homing
+(as the STDP kernels subtract per-column sensor offsets). The offsets must be exact to a
+few hundredths of a count per step: a 1000-step route is ~850 steps long and an offset
+fundamental of delta counts drifts the memory by ~delta / 2 of it. On 16 routes of 1000
+steps (chip 0) the stored home vector's error at the turning point fell from 58 to 39 steps
+(mean distance 277) with the winding offsets (measured with 4 calibration routes).
 """
 from __future__ import annotations
 
@@ -147,15 +153,19 @@ class ChipJourneys:
 @dataclass(frozen=True)
 class CircuitOffsets:
     """Per-chip corrections of the circuit, measured by :func:`measure_offsets`:
-    ``cpu4`` (16,) the CPU4 input counts' deviation from their side's mean and ``motor``
-    the CPU1 left - right count, both averaged over all headings at cruising speed with
-    the memory at rest (spike counts per step)."""
+    ``cpu4`` (16,) the CPU4 input counts' deviation from their side's mean in smooth flight
+    (circles: the homing condition), ``cpu4_outbound`` (16,) the same on winding outbound
+    routes, and ``motor`` the CPU1 left - right count, all with the memory at rest (spike
+    counts per step)."""
 
     cpu4: np.ndarray
+    cpu4_outbound: np.ndarray
     motor: float
 
     def kernel_parameters(self) -> dict:
-        return {"cpu4_offset": np.clip(np.rint(8 * self.cpu4), -2048, 2048).astype(np.int64),
+        def q3(x):
+            return np.clip(np.rint(8 * np.asarray(x)), -2048, 2048).astype(np.int64)
+        return {"cpu4_offset": q3(self.cpu4), "cpu4_offset_outbound": q3(self.cpu4_outbound),
                 "motor_offset": int(np.clip(np.rint(8 * self.motor), -4096, 4096))}
 
 
@@ -163,6 +173,43 @@ CALIBRATION_STEPS = 600
 CALIBRATION_TURN = 65536 // 600
 """The offset measurement flies one slow circle (1/600 of a turn per step: the velocity lags
 the heading by only ~3 degrees, so both TN see cruising flow)."""
+CALIBRATION_TRIALS = 4
+"""Circles per direction (independent temporal noise): the offsets must be exact to a few
+hundredths of a count, since a side fundamental of delta counts per step drifts the memory
+by ~delta / 2 of the path (tuning amplitude ~2 counts) and a 1000-step route is ~850 steps long."""
+WINDING_ROUTES = 16
+WINDING_STEPS = 520
+"""Winding calibration: 16 outbound routes of 520 steps (one trajectory sample per step); with
+4 routes the offsets measured with different seeds sent 15 % or 75 % of 20 journeys home."""
+
+
+def _side_deviation(counts: np.ndarray) -> np.ndarray:
+    return counts - np.repeat(counts.reshape(2, 8).mean(axis=1), 8)
+
+
+def winding_offsets(sim, gains: Gains, settings: ChipSettings) -> np.ndarray:
+    """The CPU4 input offsets on winding routes (the outbound route's turn statistics, memory
+    frozen), in the current ``sim`` session: per column, a least-squares fit of the count per
+    step to ``o + a cos(heading) + b sin(heading)`` (a winding route does not visit all
+    headings equally, so a plain mean would keep part of the tuning); returns ``o`` minus its
+    side's mean. On chip 0 these differ from the circles' by up to 0.26 counts per step,
+    whose side fundamentals (0.17 and 0.09 counts against a tuning amplitude of ~2) integrate
+    into a drift of ~5-10 % of the path on winding routes (issue #9)."""
+    s = settings
+    _, pops = build(sim, gains, s, WINDING_STEPS, 1, 1, extra={"memory_gain": 0})
+    result = sim.run_batch(s.step_ms * (WINDING_STEPS + 2),
+                           inputs={pops["compass"]: [[[]] * 16 for _ in range(WINDING_ROUTES)]})
+    edges = s.step_ms * np.arange(1, WINDING_STEPS + 2)   # bin k: the counts of the heading sent at step k
+    skip = 20                                             # the body starts at rest
+    heading, counts = [], []
+    for k, trains in enumerate(result.spike_times(pops["cpu4_in"])):
+        d = host.decode_mailbox(KERNEL, result.run.plasticity.mailbox[k, 0])
+        heading.append(d["sample_heading"][skip:WINDING_STEPS] * (2 * np.pi / 65536))
+        counts.append(np.array([np.histogram(t, bins=edges)[0][skip:] for t in trains], float))
+    heading, counts = np.concatenate(heading), np.concatenate(counts, axis=1)
+    design = np.stack([np.ones_like(heading), np.cos(heading), np.sin(heading)], axis=1)
+    coefficients = np.linalg.lstsq(design, counts.T, rcond=None)[0]
+    return _side_deviation(coefficients[0])
 
 
 def measure_offsets(gains: Gains, settings: ChipSettings, *, seed: int = 0, chip_id: int = 0, ideal: bool = False,
@@ -171,8 +218,10 @@ def measure_offsets(gains: Gains, settings: ChipSettings, *, seed: int = 0, chip
     the counts of the CPU4 inputs and the CPU1 left - right difference over all headings:
     what remains is the chip's fixed-pattern offset of the circuit (a heading-independent
     CPU4 count would integrate into a false home vector growing with the path length, a
-    CPU1 imbalance would bias every homing turn). Like the per-column sensor offsets of
-    the STDP kernels, the kernel subtracts them."""
+    CPU1 imbalance would bias every homing turn); then the CPU4 input offsets on winding
+    routes (:func:`winding_offsets`), which differ because the counts drop while the bee
+    turns. Like the per-column sensor offsets of the STDP kernels, the kernel subtracts
+    them (~25 s on the emulator)."""
     from bss2_experiments import backends
     sim = backends.load(backend)
     cpu4, motor = [], []
@@ -184,15 +233,18 @@ def measure_offsets(gains: Gains, settings: ChipSettings, *, seed: int = 0, chip
                             extra={"memory_gain": 0, "turn_sd": 0, "turn_memory": 0,
                                    "turn_bias": direction * CALIBRATION_TURN})
             result = sim.run_batch(settings.step_ms * (CALIBRATION_STEPS + 1),
-                                   inputs={pops["compass"]: [[[]] * 16]})
+                                   inputs={pops["compass"]: [[[]] * 16 for _ in range(CALIBRATION_TRIALS)]})
         finally:
             sim.end()
-        cpu4.append(result.spike_counts(pops["cpu4_in"])[0] / CALIBRATION_STEPS)
-        counts = result.spike_counts(pops["cpu1"])[0] / CALIBRATION_STEPS
+        cpu4.append(result.spike_counts(pops["cpu4_in"]).mean(axis=0) / CALIBRATION_STEPS)
+        counts = result.spike_counts(pops["cpu1"]).mean(axis=0) / CALIBRATION_STEPS
         motor.append(counts[:8].sum() - counts[8:].sum())
-    cpu4 = np.mean(cpu4, axis=0)
-    side_mean = np.repeat(cpu4.reshape(2, 8).mean(axis=1), 8)
-    return CircuitOffsets(cpu4 - side_mean, float(np.mean(motor)))
+    sim.setup(timestep=settings.timestep_ms, chip_id=chip_id, ideal=ideal, seed=seed + 11, progress=False)
+    try:
+        outbound = winding_offsets(sim, gains, settings)
+    finally:
+        sim.end()
+    return CircuitOffsets(_side_deviation(np.mean(cpu4, axis=0)), outbound, float(np.mean(motor)))
 
 
 def _check(n_journeys: int, outbound_steps: int, homing_steps: int) -> None:

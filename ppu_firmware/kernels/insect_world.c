@@ -8,7 +8,9 @@
  *    + u, 0, 65535) >> 10: the accumulator holds 1000-step routes without clipping (small memory_gain) while
  *    the weights still resolve short home vectors near the nest (the read-out, not the memory, saturates);
  *  - flow events are stochastically rounded, floor(flow_events f + u) with u uniform in [0, 1), so the
- *    expected TN input is linear in the velocity instead of a staircase of 8 levels. */
+ *    expected TN input is linear in the velocity instead of a staircase of 8 levels;
+ *  - the CPU4 input offsets differ between the winding outbound route and smooth homing (the counts drop
+ *    by ~0.3-1.2 per step, unequally per column, while the bee turns), so each phase has its own. */
 #include "kernels/insect_world.h"
 #include "ppu/fxv.h"
 #include "ppu/mailbox.h"
@@ -95,8 +97,9 @@ static int32_t events_dithered(uint8_t scale, int32_t x)
     return (int32_t)(((uint32_t)(scale * x) + (random_next() >> 16)) >> 16);
 }
 
-static void update_memory(const fxv8_t counts[2])
+static void update_memory(const fxv8_t counts[2], int outbound)
 {
+    uint16_t offsets = outbound ? INSECT_WORLD_MB_CPU4_OFFSET_OUTBOUND : INSECT_WORLD_MB_CPU4_OFFSET;
     int32_t a[INSECT_WORLD_N_COLUMNS];
     int32_t re[2] = {0, 0}, im[2] = {0, 0};
     int32_t gain = mailbox_u16(INSECT_WORLD_MB_MEMORY_GAIN);
@@ -107,7 +110,7 @@ static void update_memory(const fxv8_t counts[2])
     for (i = 0; i < INSECT_WORLD_N_COLUMNS; ++i) {
         uint8_t col = mailbox_u8((uint16_t)(INSECT_WORLD_MB_CPU4_COLUMNS + i));
         a[i] = 8 * (int32_t)fxv_u8(counts[col >> 7].e[col & 127u])
-               - mailbox_i16((uint16_t)(INSECT_WORLD_MB_CPU4_OFFSET + 2u * i));
+               - mailbox_i16((uint16_t)(offsets + 2u * i));
         re[i >> 3] += a[i] * cos_q12[i & 7u];
         im[i >> 3] += a[i] * cos_q12[(i + 6u) & 7u];   /* sin(k pi / 4) = cos((k - 2) pi / 4) */
     }
@@ -196,7 +199,7 @@ void kernel_insect_world(void)
     if (step >= total)
         return;
     rate_read(counts);
-    update_memory(counts);
+    update_memory(counts, step < outbound);
     {
         int32_t diff = clip32(motor(counts), -32768, 32767);
         mailbox_set_i16(INSECT_WORLD_MB_MOTOR, (int16_t)diff);

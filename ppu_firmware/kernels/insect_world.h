@@ -4,8 +4,9 @@
  *
  * One call = one step of the journey:
  *  1. read the 8-bit rate counters (spikes since the last call) and reset them at the end;
- *  2. CPU4 memory: with a_j = 8 c_j - cpu4_offset_j (c_j the count of CPU4 input j, the
- *     offset a per-column correction in 1/8 counts), each side's first spatial Fourier
+ *  2. CPU4 memory: with a_j = 8 c_j - o_j (c_j the count of CPU4 input j, o_j a per-column
+ *     correction in 1/8 counts: cpu4_offset_outbound on the outbound route, cpu4_offset
+ *     while homing, since the counts' offsets differ between winding and smooth flight), each side's first spatial Fourier
  *     component re + i im = sum_j a_j e^(i j pi/4) over its 8 columns; column k of the
  *     side gets m_k += memory_gain (2/8) (re cos(k pi/4) + im sin(k pi/4)) (Stone et al.'s
  *     sinusoidal CPU4 bump; the side mean drops out: a zero-mean update), clipped to
@@ -66,7 +67,8 @@
 #define INSECT_WORLD_MB_CLOSEST_STEP 0x09C     /* uint16, updated: step of the closest approach */
 #define INSECT_WORLD_MB_MOTOR 0x09E            /* int16, updated: last CPU1 count difference L - R */
 #define INSECT_WORLD_MB_MEMORY 0x0A0           /* int16[16], updated: CPU4 memory (Q15) */
-#define INSECT_WORLD_MB_CPU4_OFFSET 0x0C0      /* int16[16], CPU4 input count offsets (1/8 count) */
+#define INSECT_WORLD_MB_CPU4_OFFSET 0x0C0      /* int16[16], CPU4 input count offsets homing (1/8 count) */
+#define INSECT_WORLD_MB_CPU4_OFFSET_OUTBOUND 0x0E0   /* int16[16], the same on the outbound route */
 #define INSECT_WORLD_MB_SAMPLE_X 0x100         /* int16[540], updated: x samples (Q4) */
 #define INSECT_WORLD_MB_SAMPLE_Y 0x538         /* int16[540], updated: y samples (Q4) */
 #define INSECT_WORLD_MB_SAMPLE_HEADING 0x970   /* uint16[540], updated: heading samples */
