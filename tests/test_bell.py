@@ -114,3 +114,33 @@ def test_in_the_loop_training_on_the_emulated_chip():
     assert tvd_final < result.tvd_history[0][0] / 1.5
     assert np.trace(result.learned[0].reshape(4, 4)) < 0.06  # the singlet forbids a = b
     assert 0.5 < result.fidelity[0] <= 1.0 and 1.5 < result.chsh[0] <= 2 * np.sqrt(2) + 1e-9
+
+
+@pytest.mark.slow
+def test_sampling_across_runs_averages_the_per_run_parameter_noise():
+    """Each chip run draws the CapMem error afresh and the strongly coupled Bell network
+    amplifies it: whole batches in one run disagree far more than batches spread over one run
+    per trial (``trials_per_run=1``)."""
+    from bss2_experiments.bell.experiment import BELL_SETUP
+    from bss2_experiments.sampling.experiment import SamplingConfig, build_network
+    target = quantum.probabilities(quantum.bell_state("psi-"))
+    target /= target.sum()
+    n = N_VISIBLE + 10
+    w, b = initial_parameters(n, N_VISIBLE, np.random.default_rng(0), 0.5)
+    config = TrainingConfig(iterations=300, learning_rate=1.0, lr_decay=1.0, momentum=0.9, average_fraction=0.01)
+    w, b, _ = train_rbm(exact_moments(N_VISIBLE), target, N_VISIBLE, w, b, config, weight_limit=6.0)
+    net, _, translation = build_network(SamplingConfig(reference=None, setup=BELL_SETUP,
+                                                       activation_levels=(117.0, 133.0, 17)),
+                                        "emulator", False, n_units=n)
+    hardware = translation.to_hardware(w, b)
+
+    def spread(trials_per_run):
+        batches = [bm.histogram(net.sample(*hardware, 60, 1000.0, trials_per_run).states[:, :N_VISIBLE])
+                   for _ in range(3)]
+        return max(0.5 * np.abs(p - q).sum() for p in batches for q in batches)
+
+    one_run, many_runs = spread(None), spread(1)
+    assert one_run > 0.15
+    assert many_runs < one_run / 2
+    with pytest.raises(ValueError, match="trials_per_run"):
+        net.sample(*hardware, 4, 400.0, 0)

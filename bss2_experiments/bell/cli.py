@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--werner", type=float, nargs="+", default=None,
                         help="Werner mixing parameters to learn (default 1.0 0.8 0.6 0.4; the first is reported)")
     parser.add_argument("--iterations", type=int, default=None,
-                        help="in-the-loop iterations per state after software pre-training (default 100)")
+                        help="in-the-loop iterations of the first state after software pre-training (default 600)")
     parser.add_argument("--ideal", action="store_true", help="emulated chip without fixed-pattern/temporal noise")
     parser.add_argument("--out", default="runs", help="folder for results (default runs/)")
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON object on the last line")

@@ -40,10 +40,10 @@ class RBMHistory:
 
 
 def chip_moments(network: SamplingNetwork, translation: Translation, n_visible: int, n_trials: int,
-                 duration_us: float) -> Moments:
-    """Model moments sampled on the chip."""
+                 duration_us: float, trials_per_run: int | None = None) -> Moments:
+    """Model moments sampled on the chip (``trials_per_run``: see :meth:`SamplingNetwork.sample`)."""
     def moments(w, b):
-        z = network.sample(*translation.to_hardware(w, b), n_trials, duration_us).states
+        z = network.sample(*translation.to_hardware(w, b), n_trials, duration_us, trials_per_run).states
         index = bm.state_index(z[:, :n_visible])
         counts = np.bincount(index, minlength=2 ** n_visible)
         sums = np.stack([np.bincount(index, weights=z[:, k], minlength=2 ** n_visible)

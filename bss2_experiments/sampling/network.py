@@ -11,7 +11,8 @@ the network's joint state a sample of a Boltzmann distribution.
 One :class:`SamplingNetwork` serves every experiment that samples (a fully visible machine,
 Bell-state and TFIM networks with hidden units): it takes hardware weights and resting
 potentials and returns binary states read from the spike trains of many independent trials
-run in one chip call (``sim.run_batch``).
+run in one chip call (``sim.run_batch``), or spread over several runs to average the chip's
+per-run parameter noise (:meth:`SamplingNetwork.sample`).
 
 On a chip backend the samplers are ``HXNeuron`` circuits set to a calibration
 (:func:`calibration.load_or_calibrate` for :meth:`SamplerSetup.targets`) whose leak
@@ -278,17 +279,29 @@ class SamplingNetwork:
             from bss2_experiments.pynn import scaling
             self.samplers.set(v_rest=scaling.cadc_to_mv(v))
 
-    def sample(self, weights_hw: np.ndarray, v_rest_cadc: np.ndarray, n_trials: int, duration_us: float) -> Samples:
+    def sample(self, weights_hw: np.ndarray, v_rest_cadc: np.ndarray, n_trials: int, duration_us: float,
+               trials_per_run: int | None = None) -> Samples:
         """Configure, run ``n_trials`` independent trials of ``duration_us`` (hardware us) and read
-        the states every ``sample_period_us`` after the burn-in."""
+        the states every ``sample_period_us`` after the burn-in.
+
+        All trials go into one chip run unless ``trials_per_run`` spreads them over runs of at
+        most that many trials. Each run draws the analog parameters' temporal (CapMem) error
+        afresh, and a strongly coupled sampler amplifies it: on chip 0 the Bell network's
+        visible distribution moves by a total variation of 0.3-0.4 from one run to the next
+        (0.04 on the ideal chip), so such networks sample across many short runs to average it.
+        Reference simulators run the trials back to back either way."""
         s = self.setup
         if duration_us <= s.burn_in_us + s.sample_period_us:
             raise ValueError(f"duration_us = {duration_us} leaves nothing to sample after the burn-in of "
                              f"{s.burn_in_us} us; use a longer trial")
         if n_trials < 1:
             raise ValueError(f"n_trials must be >= 1, got {n_trials}")
+        per_run = n_trials if trials_per_run is None or not self.on_chip else trials_per_run
+        if per_run < 1:
+            raise ValueError(f"trials_per_run must be >= 1, got {trials_per_run}")
         self.configure(weights_hw, v_rest_cadc)
-        spikes = self._run(n_trials, duration_us)
+        spikes = [trial for first in range(0, n_trials, per_run)
+                  for trial in self._run(min(per_run, n_trials - first), duration_us)]
         grid = np.arange(s.burn_in_us, duration_us, s.sample_period_us)
         states = states_from_spikes(spikes, self.properties.state_duration_us, grid)
         counts = np.array([[t.size for t in trial] for trial in spikes]).sum(axis=0)
