@@ -85,9 +85,10 @@ class BellConfig:
             raise ValueError(f"n_hidden = {self.n_hidden}: use 1..{MAX_HIDDEN}")
         if not self.weight_limit > 0:
             raise ValueError(f"weight_limit = {self.weight_limit}: must be > 0 (Boltzmann units)")
-        if self.werner_iterations < 0 or self.trials_per_run < 1:
-            raise ValueError(f"werner_iterations = {self.werner_iterations} must be >= 0 and trials_per_run = "
-                             f"{self.trials_per_run} >= 1")
+        if self.werner_iterations < 0:
+            raise ValueError(f"werner_iterations = {self.werner_iterations}: must be >= 0")
+        if self.trials_per_run < 1:
+            raise ValueError(f"trials_per_run = {self.trials_per_run}: must be >= 1")
         self.training.validate()
         self.pretraining.validate()
         if not self.werner or any(not 0 <= p <= 1 for p in self.werner):
@@ -111,7 +112,7 @@ class BellResult:
     dkl_history: np.ndarray
     """(n_p, iterations), NaN-padded (the further Werner states train fewer iterations)."""
     tvd_history: np.ndarray
-    """(n_p, iterations) total-variation distance to the target."""
+    """(n_p, iterations) total-variation distance to the target, NaN-padded like ``dkl_history``."""
     fidelity_software: np.ndarray
     """Fidelity of the software-pretrained RBM's exact distribution (the capacity of the network)."""
     tvd_translated: np.ndarray

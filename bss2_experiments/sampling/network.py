@@ -296,9 +296,9 @@ class SamplingNetwork:
                              f"{s.burn_in_us} us; use a longer trial")
         if n_trials < 1:
             raise ValueError(f"n_trials must be >= 1, got {n_trials}")
+        if trials_per_run is not None and trials_per_run < 1:
+            raise ValueError(f"trials_per_run must be >= 1 (or None: all trials in one run), got {trials_per_run}")
         per_run = n_trials if trials_per_run is None or not self.on_chip else trials_per_run
-        if per_run < 1:
-            raise ValueError(f"trials_per_run must be >= 1, got {trials_per_run}")
         self.configure(weights_hw, v_rest_cadc)
         spikes = [trial for first in range(0, n_trials, per_run)
                   for trial in self._run(min(per_run, n_trials - first), duration_us)]

@@ -6,9 +6,9 @@
  *  1. read the 8-bit rate counters (spikes since the last call) and reset them at the end;
  *  2. CPU4 memory: with a_j = 8 c_j - o_j (c_j the count of CPU4 input j, o_j a per-column
  *     correction in 1/8 counts: cpu4_offset_outbound on the outbound route, cpu4_offset
- *     while homing, since the counts' offsets differ between winding and smooth flight), each side's first spatial Fourier
- *     component re + i im = sum_j a_j e^(i j pi/4) over its 8 columns; column k of the
- *     side gets m_k += memory_gain (2/8) (re cos(k pi/4) + im sin(k pi/4)) (Stone et al.'s
+ *     while homing, since the counts' offsets differ between winding and smooth flight),
+ *     each side's first spatial Fourier component re + i im = sum_j a_j e^(i j pi/4) over
+ *     its 8 columns; column k of the side gets m_k += memory_gain (2/8) (re cos(k pi/4) + im sin(k pi/4)) (Stone et al.'s
  *     sinusoidal CPU4 bump; the side mean drops out: a zero-mean update), clipped to
  *     int16 (Q15); written to the synapse array as the 6-bit weight clip(4 m_k + 32768 +
  *     u, 0, 65535) >> 10 at (memory_row, memory_columns[k]), u uniform in
