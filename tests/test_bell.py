@@ -130,7 +130,7 @@ def test_sampling_across_runs_averages_the_per_run_parameter_noise():
     config = TrainingConfig(iterations=300, learning_rate=1.0, lr_decay=1.0, momentum=0.9, average_fraction=0.01)
     w, b, _ = train_rbm(exact_moments(N_VISIBLE), target, N_VISIBLE, w, b, config, weight_limit=6.0)
     net, _, translation = build_network(SamplingConfig(reference=None, setup=BELL_SETUP,
-                                                       activation_levels=(117.0, 133.0, 17)),
+                                                       activation_levels=BellConfig().activation_levels),
                                         "emulator", False, n_units=n)
     hardware = translation.to_hardware(w, b)
 

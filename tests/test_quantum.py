@@ -26,6 +26,34 @@ def test_reconstruction_inverts_probabilities(rho):
     assert np.allclose(q.reconstruct(q.probabilities(rho)), rho)
 
 
+@pytest.mark.parametrize("rho", [q.bell_state("psi-"), q.werner_state(0.3), np.diag([0.5, 0.5]).astype(complex)])
+def test_maximum_likelihood_recovers_physical_states(rho):
+    assert np.allclose(q.reconstruct_ml(q.probabilities(rho)), rho, atol=1e-4)
+
+
+def test_maximum_likelihood_of_unphysical_frequencies():
+    """Singlet frequencies with white noise q are the Werner state p = 1 - q (fidelity 1 - 3 q / 4
+    by hand); frequencies with one a = b outcome raised and one allowed outcome lowered have no
+    positive linear inversion, and the maximum-likelihood state is positive, fits them better
+    than the clipped inversion does, and loses fidelity in proportion to the a = b mass."""
+    singlet = q.probabilities(q.bell_state("psi-"))
+    noisy = 0.92 * singlet + 0.08 / 16
+    assert np.allclose(q.reconstruct_ml(noisy), q.werner_state(0.92), atol=1e-4)
+    assert q.fidelity(q.reconstruct_ml(noisy), q.bell_state("psi-")) == pytest.approx(1 - 0.75 * 0.08, abs=1e-4)
+    skewed = singlet.copy()
+    skewed[0] += 0.01
+    skewed[1] -= 0.01
+    assert np.linalg.eigvalsh(q.reconstruct(skewed)).min() < -0.01
+    ml = q.reconstruct_ml(skewed)
+    assert np.linalg.eigvalsh(ml).min() > -1e-9 and np.trace(ml).real == pytest.approx(1.0)
+
+    def log_likelihood(rho):
+        return float(skewed[skewed > 0] @ np.log(q.probabilities(rho)[skewed > 0]))
+    clipped = q._positive(q.reconstruct(skewed))
+    assert log_likelihood(ml) > log_likelihood(clipped)
+    assert 1 - 3 * 0.01 - 0.01 < q.fidelity(ml, q.bell_state("psi-")) < 1 - 3 * 0.01 + 0.005
+
+
 def test_fidelity_by_hand():
     assert q.fidelity(q.bell_state("psi-"), q.bell_state("psi-")) == pytest.approx(1.0, abs=1e-8)
     assert q.fidelity(q.bell_state("psi-"), q.bell_state("phi+")) == pytest.approx(0.0, abs=1e-8)

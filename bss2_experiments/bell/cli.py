@@ -46,10 +46,11 @@ def main(args: argparse.Namespace) -> int:
     folder = result.save(args.out, Provenance(backend="emulator", chip_id=args.chip_id,
                                               calibration_id=result.calibration_id, seed=args.seed))
     print(f"coupling gain (exc, inh) {result.coupling_gain[0]:.2f}, {result.coupling_gain[1]:.2f}")
-    for p, f, s, se, fs, tv in zip(result.p, result.fidelity, result.chsh, result.chsh_exact, result.fidelity_software,
-                                   result.tvd_translated):
-        print(f"Werner p = {p:.2f}: fidelity {f:.4f}, CHSH S = {s:.3f} (exact {se:.3f}); software RBM fidelity "
-              f"{fs:.4f}, chip vs its Boltzmann distribution before in-the-loop training: TVD {tv:.3f}")
+    for p, f, fl, s, se, fs, tv in zip(result.p, result.fidelity, result.fidelity_linear, result.chsh, result.chsh_exact,
+                                       result.fidelity_software, result.tvd_translated):
+        print(f"Werner p = {p:.2f}: fidelity {f:.4f} (linear inversion, clipped: {fl:.4f}), CHSH S = {s:.3f} (exact "
+              f"{se:.3f}); software RBM fidelity {fs:.4f}, chip vs its Boltzmann distribution before in-the-loop "
+              f"training: TVD {tv:.3f}")
     print(f"saved to {folder}")
     if args.json:
         print(json.dumps({k: v for k, v in result.summary().items() if k != "config"}, default=float))

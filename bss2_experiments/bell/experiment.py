@@ -4,19 +4,24 @@ Each qubit's tetrahedral-POVM outcome (4 values) is two visible units (binary co
 units give the network the correlations the target needs. The RBM is pre-trained in software
 with the exact model distribution, then trained in the loop with moments sampled on the
 emulated chip (:mod:`.rbm`), the learned outcome distribution is turned back into a density
-matrix (:func:`bss2_experiments.sampling.quantum.reconstruct`), and its fidelity to the
-target and its CHSH value are computed (Czischek et al., SciPost Phys. 12, 039 (2022)).
+matrix by maximum-likelihood tomography (:func:`bss2_experiments.sampling.quantum.reconstruct_ml`),
+and its fidelity to the target and its CHSH value are computed (Czischek et al., SciPost Phys.
+12, 039 (2022)). Linear inversion (:func:`~bss2_experiments.sampling.quantum.reconstruct`) of
+sampled frequencies has negative eigenvalues; its fidelity after clipping them is reported too
+(``fidelity_linear``): it punishes small unevenness among the allowed outcomes of the singlet
+far more than the physics does (a distribution nearer the target can score lower).
 
 The samplers are set up for strong couplings (:data:`BELL_SETUP`): reset close to threshold
 and a state window that covers the climb back to threshold, so that ``p(z = 1)`` reaches 1
 (a singlet forbids the outcomes ``a = b``: visible units that cannot stay on put weight there),
-and weaker, faster background so that one Boltzmann unit of weight needs fewer synapse LSB.
+and a background that balances the activation width (temporal-noise sensitivity) against the
+weights four synapses per pair can hold.
 The translation is corrected by the measured coupling gain
 (:func:`bss2_experiments.sampling.translation.measure_coupling_gain`).
 
 Every chip run draws the analog parameters' temporal (CapMem) error afresh, and this strongly
-coupled network amplifies it: one run's visible distribution lies a total variation of
-0.3-0.4 from the next (0.04 on the ideal chip). So the network samples one trial per run
+coupled network amplifies it: with background weight 5 one run's visible distribution lay a
+total variation of 0.3-0.4 from the next (0.04 on the ideal chip). So the network samples one trial per run
 (:attr:`BellConfig.trials_per_run`), in training and evaluation: the learned distribution is
 the one the chip samples across runs, and each in-the-loop step averages over 80 runs.
 """
@@ -40,12 +45,15 @@ from .rbm import chip_moments, exact_moments, initial_parameters, train_rbm
 N_VISIBLE = 4
 """Two qubits x two bits per tetrahedral outcome."""
 MAX_HIDDEN = 60
-BELL_SETUP = SamplerSetup(v_reset=122.0, noise_weight=5, noise_rate_per_us=1.0, state_extension_us=0.6,
-                          weight_max=126)
+BELL_SETUP = SamplerSetup(v_reset=122.0, noise_weight=9, noise_rate_per_us=1.0, state_extension_us=0.6,
+                          weight_max=252)
 """Samplers for strong couplings (CADC LSB, hardware us): reset 3 LSB below threshold and a state
 window 0.6 us longer than tau_ref make the activation function logistic up to p = 1 (with the
-default setup it saturates at 0.94); background of weight 5 at 1 event/us narrows it
-(alpha ~0.9 instead of ~2.2 CADC LSB), so 126 LSB hold |W| up to ~7 instead of ~2."""
+default setup it saturates at 0.94). Background of weight 9 at 1 event/us gives alpha ~1.4 CADC
+LSB (default setup ~2.2) and four synapses per pair (252 LSB) hold |W| up to ~9.7. The width is a
+trade: the per-run CapMem error of the potentials is a bias error of 1 / alpha Boltzmann units per
+CADC LSB, so a narrower activation function (weight 5: alpha ~0.9, which 126 LSB would serve
+up to |W| ~7) samples noticeably worse (singlet fidelity 0.94 instead of 0.98)."""
 
 
 @dataclass(frozen=True)
@@ -69,11 +77,11 @@ class BellConfig:
     trials_per_run: int = 1
     """Trials per chip run when sampling: each run draws the temporal CapMem error afresh (see the
     module docstring); more trials per run are cheaper on a real chip but average fewer draws."""
-    weight_limit: float = 6.0
+    weight_limit: float = 8.0
     """Largest |W| (Boltzmann units; also capped by what the synapses hold). The exact RBM with 10
-    hidden units reaches fidelity 0.98 at 6, 0.96 at 5, 0.85 at 3.5."""
+    hidden units reaches fidelity 0.996 at 8 (its weights stop at 7.2), 0.989 at 6, 0.975 at 5, 0.92 at 3.5."""
     setup: SamplerSetup = BELL_SETUP
-    activation_levels: tuple[float, float, int] = (117.0, 133.0, 17)
+    activation_levels: tuple[float, float, int] = (110.0, 140.0, 17)
     """Resting potentials of the activation-function sweep (first, last, count; CADC LSB)."""
     coupling_gain: bool = True
     """Correct the translation by the measured coupling gain (else the PSP model alone)."""
@@ -106,13 +114,18 @@ class BellResult:
     """(n_p, 16) POVM distributions."""
     learned: np.ndarray
     fidelity: np.ndarray
+    """Fidelity of the maximum-likelihood state with the target."""
     chsh: np.ndarray
+    """CHSH value of the maximum-likelihood state."""
     chsh_exact: np.ndarray
     dkl: np.ndarray
     dkl_history: np.ndarray
     """(n_p, iterations), NaN-padded (the further Werner states train fewer iterations)."""
     tvd_history: np.ndarray
     """(n_p, iterations) total-variation distance to the target, NaN-padded like ``dkl_history``."""
+    fidelity_linear: np.ndarray
+    """Fidelity of the linear-inversion state, negative eigenvalues clipped (the estimator before
+    maximum likelihood; for comparison)."""
     fidelity_software: np.ndarray
     """Fidelity of the software-pretrained RBM's exact distribution (the capacity of the network)."""
     tvd_translated: np.ndarray
@@ -127,7 +140,8 @@ class BellResult:
     def summary(self) -> dict:
         return {"fidelity": float(self.fidelity[0]), "chsh": float(self.chsh[0]), "state": self.config.state,
                 "mixing_p": self.p.tolist(), "fidelity_per_p": self.fidelity.tolist(), "chsh_per_p": self.chsh.tolist(),
-                "chsh_exact_per_p": self.chsh_exact.tolist(), "dkl_per_p": self.dkl.tolist(),
+                "chsh_exact_per_p": self.chsh_exact.tolist(),
+                "fidelity_linear_per_p": self.fidelity_linear.tolist(), "dkl_per_p": self.dkl.tolist(),
                 "fidelity_software_per_p": self.fidelity_software.tolist(),
                 "tvd_translated_per_p": self.tvd_translated.tolist(), "coupling_gain": list(self.coupling_gain),
                 "chip_identity": self.chip_identity, "calibration_id": self.calibration_id, "seconds": self.seconds,
@@ -136,7 +150,8 @@ class BellResult:
     def arrays(self) -> dict:
         return {"p": self.p, "target": self.target, "learned": self.learned, "fidelity": self.fidelity,
                 "chsh": self.chsh, "chsh_exact": self.chsh_exact, "dkl": self.dkl, "dkl_history": self.dkl_history,
-                "tvd_history": self.tvd_history, "fidelity_software": self.fidelity_software,
+                "tvd_history": self.tvd_history, "fidelity_linear": self.fidelity_linear,
+                "fidelity_software": self.fidelity_software,
                 "tvd_translated": self.tvd_translated}
 
     def save(self, base: str, provenance):
@@ -187,16 +202,17 @@ def run(config: BellConfig = BellConfig(), progress: bool = True) -> BellResult:
         w, b, history = train_rbm(on_chip, target, N_VISIBLE, w, b, dataclasses.replace(t, iterations=iterations),
                                   limit, progress)
         learned = _evaluate(net, translation, w, b, config)
-        rho_learned = quantum.reconstruct(learned)
+        rho_learned = quantum.reconstruct_ml(learned)
         rows.append((target, learned, quantum.fidelity(rho_learned, rho), quantum.chsh(rho_learned), quantum.chsh(rho),
                      bm.dkl(target, learned), history.dkl, history.tvd,
-                     quantum.fidelity(quantum.reconstruct(software), rho), 0.5 * np.abs(translated - software).sum()))
-    target, learned, fid, s, s_exact, dkl, hist, tvd, fid_soft, tvd_translated = zip(*rows)
-    target, learned, fid, s, s_exact, dkl, fid_soft, tvd_translated = (
-        np.array(x) for x in (target, learned, fid, s, s_exact, dkl, fid_soft, tvd_translated))
+                     quantum.fidelity(quantum.reconstruct(learned), rho),
+                     quantum.fidelity(quantum.reconstruct_ml(software), rho), 0.5 * np.abs(translated - software).sum()))
+    target, learned, fid, s, s_exact, dkl, hist, tvd, fid_linear, fid_soft, tvd_translated = zip(*rows)
+    target, learned, fid, s, s_exact, dkl, fid_linear, fid_soft, tvd_translated = (
+        np.array(x) for x in (target, learned, fid, s, s_exact, dkl, fid_linear, fid_soft, tvd_translated))
     hist, tvd = _padded(hist), _padded(tvd)
-    return BellResult(config, np.array(config.werner), target, learned, fid, s, s_exact, dkl, hist, tvd, fid_soft,
-                      tvd_translated, tuple(float(g) for g in gains), net.chip_identity,
+    return BellResult(config, np.array(config.werner), target, learned, fid, s, s_exact, dkl, hist, tvd, fid_linear,
+                      fid_soft, tvd_translated, tuple(float(g) for g in gains), net.chip_identity,
                       net.calibration.calibration_id, time.perf_counter() - start)
 
 
@@ -216,7 +232,7 @@ def figure(result: BellResult):
     ax[1].bar(x - 0.2, result.target[0], 0.4, label="target")
     ax[1].bar(x + 0.2, result.learned[0], 0.4, label="learned")
     ax[1].set(xlabel="POVM outcome (a, b) = 4 a + b", ylabel="P", title=f"p = {result.p[0]:g}: fidelity "
-              f"{result.fidelity[0]:.3f}, S = {result.chsh[0]:.2f}")
+              f"{result.fidelity[0]:.3f} (max. likelihood), S = {result.chsh[0]:.2f}")
     ax[1].legend()
     for p, h in zip(result.p, result.tvd_history):
         ax[2].plot(h, label=f"p = {p:g}")
