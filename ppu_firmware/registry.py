@@ -158,7 +158,8 @@ INSECT_WORLD = KernelSpec(
     "insect_world", "Path-integration world (Stone et al. 2017, Curr. Biol. 27:3069): one call is one step of a bee "
     "journey: the PPU integrates the CPU4 rate counts into a memory held as synapse weights, turns (random outbound, "
     "steered by the CPU1 counts when homing), moves the body (acceleration, drag) and sends compass, flow and memory "
-    "events; see bss2_experiments/insect.", (
+    "events, the compass in a heading frame rotated by one column every frame_block steps (the memory follows it), "
+    "so the columns' fixed-pattern noise averages out; see bss2_experiments/insect.", (
         Parameter("outbound_steps", 0x000, "uint16", 0, 65535, 1000, "steps on the random outbound route",
                   fmt="steps"),
         Parameter("homing_steps", 0x002, "uint16", 0, 65535, 1000, "steps steered by the network", fmt="steps"),
@@ -176,6 +177,8 @@ INSECT_WORLD = KernelSpec(
                   fmt="count"),
         Parameter("flow_events", 0x011, "uint8", 0, 255, 8, "events of a flow label at flow = 1", fmt="count"),
         Parameter("memory_events", 0x012, "uint8", 0, 255, 4, "memory-source events per step", fmt="count"),
+        Parameter("frame_block", 0x013, "uint8", 0, 255, 0, "steps per rotation of the heading frame (0: off)",
+                  fmt="steps"),
         Parameter("sample_every", 0x014, "uint8", 0, 255, 4, "steps per trajectory sample (0: none)", fmt="steps"),
         Parameter("memory_row", 0x015, "uint8", 0, 255, 0, "synapse row holding the memory weights", fmt="row"),
         Parameter("turn_bias", 0x016, "int16", -4096, 4096, 0, "constant outbound turn per step (circles for "
@@ -184,6 +187,10 @@ INSECT_WORLD = KernelSpec(
                   "count", fmt="Q12.3 count"),
         Parameter("memory_dither", 0x01A, "uint16", 0, 8192, 0, "dither amplitude of the memory weight rounding "
                   "(4096 = 4 weight steps)", fmt="Q0.15"),
+        Parameter("frame", 0x01C, "uint16", 0, 7, 0, "frame rotation of the senses sent by the last call",
+                  fmt="columns", updated=True),
+        Parameter("settling", 0x01E, "uint16", 0, 1, 0, "1: the last call's senses came in a new frame (the next "
+                  "update repeats the last settled one)", fmt="flag", updated=True),
         Parameter("compass_labels", 0x020, "uint16", 0, 0x3FFF, 0, "event labels of the 16 compass inputs",
                   fmt="14-bit label", count=16),
         Parameter("flow_labels", 0x040, "uint16", 0, 0x3FFF, 0, "event labels of the flow inputs (left, right)",
@@ -212,10 +219,8 @@ INSECT_WORLD = KernelSpec(
         Parameter("motor", 0x09E, "int16", -32768, 32767, 0, "last CPU1 count difference left - right",
                   fmt="count", updated=True),
         Parameter("memory", 0x0A0, "int16", -32768, 32767, 0, "CPU4 memory", fmt="Q0.15", count=16, updated=True),
-        Parameter("cpu4_offset", 0x0C0, "int16", -2048, 2048, 0, "per-column offset subtracted from the CPU4 "
-                  "input counts while homing", fmt="Q12.3 count", count=16),
-        Parameter("cpu4_offset_outbound", 0x0E0, "int16", -2048, 2048, 0, "per-column offset subtracted from the "
-                  "CPU4 input counts on the outbound route", fmt="Q12.3 count", count=16),
+        Parameter("update", 0x0C0, "uint32", 0, 2**32 - 1, 0, "last settled memory update re, im per side (int32)",
+                  fmt="Q6 count", count=4, updated=True),
         Parameter("sample_x", 0x100, "int16", -32768, 32767, 0, "x of trajectory samples", fmt="Q11.4",
                   count=540, updated=True),
         Parameter("sample_y", 0x538, "int16", -32768, 32767, 0, "y of trajectory samples", fmt="Q11.4",

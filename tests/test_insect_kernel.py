@@ -153,30 +153,83 @@ def test_out_of_range_parameters_are_refused(name, value):
         host.encode_parameters("insect_world", {name: value})
 
 
-def test_offsets_are_subtracted_per_phase_and_turn_bias_flies_circles():
-    offset = np.zeros(16, np.int64)
-    offset[:8] = [16, 0, 0, 0, 0, 0, 0, -16]        # +2 and -2 counts
-    state = _state(outbound_steps=100, homing_steps=10, turn_sd=0, turn_memory=0, turn_bias=655, turn_gain=0,
-                   memory_gain=100, cpu4_offset_outbound=offset, cpu4_offset=-offset)
+def _frames(n: int, block: int) -> np.ndarray:
+    """The kernel's frame schedule: blocks of ``block`` steps run through 0, 1, .., 7, 7, 6, .., 0."""
+    b = (np.arange(n) // block) % 16
+    return np.where(b < 8, b, 15 - b)
+
+
+def test_frame_rotation_maps_compass_cpu4_columns_and_memory_synapses():
+    """Compass sent as heading + f x 45 deg, physical CPU4 input j read as logical j - f' (f' the
+    frame of the counts), logical memory k written to physical CPU4 k + f, per side."""
+    state = _state(outbound_steps=40, homing_steps=0, turn_sd=0, turn_memory=0, frame_block=1, compass_events=8,
+                   memory_gain=100)
+    bump = np.array([5, 3, 1, 0, 0, 0, 1, 3])           # logical bump at column 0 (left), right side flat
+    frames = _frames(32, 1)
+    assert sorted(set(frames.tolist())) == list(range(8))
+    seen = 0
+    for t in range(32):
+        counts = np.zeros(256, np.uint8)
+        counts[CPU4[:8]] = np.roll(bump, seen)             # physical j = logical j - seen
+        counts[CPU4[8:]] = 2
+        state.rate_counters[:] = counts
+        host.run_kernel("insect_world", state)
+        labels = state.spikes_out()
+        state.clear_spikes_out()
+        compass = np.array([(labels == lab).sum() for lab in COMPASS])
+        pref = np.tile(np.arange(8) * np.pi / 4, 2)
+        np.testing.assert_array_equal(compass, np.round(8 * np.maximum(0, np.cos(frames[t] * np.pi / 4 - pref))))
+        seen = frames[t]
+        assert host.decode_mailbox("insect_world", state.mailbox)["frame"] == seen
+    m = host.decode_mailbox("insect_world", state.mailbox)["memory"]
+    expected = 32 * _fundamental_update(np.concatenate([bump, np.full(8, 2)]), 100)
+    np.testing.assert_array_equal(m, expected)            # as if the frame had never moved
+    k = np.arange(16)
+    physical = (k & 8) | ((k + seen) & 7)
+    np.testing.assert_array_equal(state.weights[7, MEMORY[physical]], np.clip((4 * expected + 32768) >> 10, 0, 63))
+
+
+def test_the_step_after_a_frame_jump_repeats_the_last_settled_update():
+    """TB1 lags a frame jump, so the counts of the step after one are not integrated: the kernel
+    repeats the update of the step before."""
+    state = _state(outbound_steps=20, homing_steps=0, memory_gain=100, frame_block=4)
+    bump = np.array([5, 3, 1, 0, 0, 0, 1, 3])
+    update = _fundamental_update(np.concatenate([bump, np.full(8, 2)]), 100)
+    frames = _frames(8, 4)
+    seen, settling = 0, []
+    for t in range(8):
+        counts = np.full(256, 2, np.uint8)
+        counts[CPU4[:8]] = np.roll(bump, seen)
+        if t == 5:
+            counts[CPU4[:8]] = np.roll(bump, seen + 4)    # a half-turned bump: ignored if settling
+        state.rate_counters[:] = counts
+        settling.append(host.decode_mailbox("insect_world", state.mailbox)["settling"])
+        host.run_kernel("insect_world", state)
+        seen = frames[t]
+    assert settling == [0, 0, 0, 0, 0, 1, 0, 0]             # frame 0 -> 1 at step 4: step 5 reads its counts
+    np.testing.assert_array_equal(host.decode_mailbox("insect_world", state.mailbox)["memory"], 8 * update)
+
+
+def test_frame_rotation_cancels_a_fixed_column_pattern():
+    """A physical column's offset integrates into a false home vector without the rotation; over one
+    cycle of 16 blocks it visits every logical column twice and its fundamental cancels."""
     counts = np.zeros(256, np.uint8)
-    counts[CPU4] = 3
-    counts[CPU4[0]] = 5                               # 5 - 2 = 3: flat after the outbound offsets
-    counts[CPU4[7]] = 1
-    _steps(state, 100, counts)
+    counts[CPU4] = 2
+    counts[CPU4[0]] = 4                                   # +2 counts on physical column 0
+    memory = {}
+    for block in (0, 2):
+        state = _state(outbound_steps=32, homing_steps=0, memory_gain=100, frame_block=block)
+        _steps(state, 32, counts)
+        memory[block] = host.decode_mailbox("insect_world", state.mailbox)["memory"]
+    np.testing.assert_array_equal(memory[0], 32 * _fundamental_update(counts[CPU4], 100))
+    assert memory[0][0] == 32 * 50                        # 2/8 x 2 counts x gain per step
+    assert np.abs(memory[2]).max() <= 32                  # the floors of 32 steps, nothing systematic
+
+
+def test_motor_offset_and_turn_bias_fly_circles():
+    state = _state(outbound_steps=100, homing_steps=0, turn_sd=0, turn_memory=0, turn_bias=655)
+    _steps(state, 100)
     d = host.decode_mailbox("insect_world", state.mailbox)
-    np.testing.assert_array_equal(d["memory"], 0)
-    counts[CPU4[0]] = 1                               # 1 + 2 = 3: flat after the homing offsets
-    counts[CPU4[7]] = 5
-    _steps(state, 10, counts)
-    np.testing.assert_array_equal(host.decode_mailbox("insect_world", state.mailbox)["memory"], 0)
-    counts[CPU4[0]] = 5                               # the outbound pattern while homing: not flat
-    counts[CPU4[7]] = 1
-    state = _state(outbound_steps=0, homing_steps=10, memory_gain=100, cpu4_offset_outbound=offset,
-                   cpu4_offset=-offset)
-    _steps(state, 10, counts)
-    c = counts[CPU4].astype(int) + offset // 8
-    np.testing.assert_array_equal(host.decode_mailbox("insect_world", state.mailbox)["memory"],
-                                  10 * _fundamental_update(c, 100))
     turns = np.diff(d["sample_heading"][:100].astype(np.int64)) % 65536
     np.testing.assert_array_equal(turns, 655)        # a constant turn: one circle per 100 steps
     xy = np.stack([d["sample_x"][:100], d["sample_y"][:100]], axis=1) / 16.0

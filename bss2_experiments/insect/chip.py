@@ -35,26 +35,32 @@ network reads it there, CPU4 -> CPU1 as in the model. Measured on chip 0 (issue 
 * flow events are stochastically rounded on the PPU, so the expected TN drive is linear
   in the velocity instead of a staircase of ``flow_events`` levels.
 
-What remains is fixed-pattern noise: the integrand's gain varies by ~+-18 % with the
-heading on chip 0 (straight 300-step flights in four directions), which turns winding
-routes into direction errors of up to ~30 degrees at the turning point, while the ideal
-chip decodes the same routes within ~12 degrees; and the CPU4 input counts drop by
-~0.3-1.2 per step, unequally per column, when the bee turns, so offsets measured on smooth
-circles leave a drift on winding routes. Together ~10 % of the path: on 100 journeys of
-1000 + 1000 steps (chip 0, seed 0) 20 % reach the home range (11 % before), against 9 of
-10 journeys on the ideal chip.
+**Frame rotation** (chopper stabilisation / dynamic element matching). What remained
+was the heading chain's fixed-pattern noise (TL2 -> TB1 -> CPU4 input cells): unequal
+gains, shifted tuning and heading-independent count offsets that change with the turning
+level; any pattern across a side's 8 columns with a nonzero fundamental integrates into a
+false home vector growing with the path, so per-column offsets had to be exact to a few
+hundredths of a count (33 % of 100 journeys home with per-phase offsets, chip 0, seed 0).
+The circuit is equivariant under a rotation of the 8-column heading frame (see
+``kernels/insect_world.h``), so the kernel sends the compass as if the heading were
+``heading + f x 45 deg``, reads physical CPU4 input column j as logical column j - f and
+writes logical memory column k to physical CPU4 neuron k + f (per side), with f cycling
+0..7..0 in blocks of ``frame_block`` steps: each physical column's error visits all
+logical columns and its fundamental averages out, and the per-column CPU4 offsets are no
+longer needed (with the rotation they changed nothing measurable, so they are gone). TB1
+lags a frame jump (10 us time constants against a 35 us step): rotating every step
+shrank the stored home vector ~5x, so the frame moves in blocks of 4 steps and the step
+after a jump repeats the last settled update. Home-vector error at the turning point
+(16 routes of 1000 steps, mean turning distance 277, one complex gain fitted): chip 0
+without rotation 45 steps (per-phase offsets), with rotation 26 (no CPU4 offsets; 25 with
+them), with rotation and the repeated update 22; the ideal chip 20 without rotation, 18
+with both: the rotation brings chip 0 to within a few steps of the ideal chip.
 
-**Offsets.** A heading-independent CPU4 input count (fixed-pattern noise) would integrate
-into a false home vector that grows with the path length, and a CPU1 left/right
-imbalance biases every homing turn; :func:`measure_offsets` measures both once per
-network by flying slow circles both ways round (the homing condition: smooth flight) and
-winding routes with the outbound turn statistics (:func:`winding_offsets`), and the kernel
-subtracts the winding offsets on the outbound route and the circle offsets while homing
-(as the STDP kernels subtract per-column sensor offsets). The offsets must be exact to a
-few hundredths of a count per step: a 1000-step route is ~850 steps long and an offset
-fundamental of delta counts drifts the memory by ~delta / 2 of it. On 16 routes of 1000
-steps (chip 0) the stored home vector's error at the turning point fell from 58 to 39 steps
-(mean distance 277) with the winding offsets (measured with 4 calibration routes).
+**Motor offset.** A CPU1 left/right imbalance biases every homing turn and the rotation
+cannot remove it (it permutes CPU1 within each side); :func:`measure_offsets` measures it
+by flying slow circles both ways round with the memory frozen, and the kernel subtracts it
+(on chip 0 it is -0.1 counts per step, and 20 journeys home as often without it: kept as a
+cheap guard for chips with a larger imbalance).
 """
 from __future__ import annotations
 
@@ -119,6 +125,14 @@ class ChipSettings:
     """CPU4 spikes per step at integrand 1 (converts memory_gain)"""
     cpu1_counts_per_unit: float = 3.0
     """CPU1 spikes per step at rate 1 (converts turn_gain)"""
+    frame_block: int = 4
+    """steps per rotation of the heading frame (0: off). TB1 lags a frame jump by about a step, so
+    short blocks blur the stored vector (per-step rotation: ~5x shorter), long ones leave the fixed
+    pattern of slow heading changes within a cycle (16 blocks). Chip 0, seed 0, 20 journeys of
+    1000 + 1000 steps home (before the step after a jump repeated the settled update): 35 % (K = 1,
+    with the former CPU4 offsets), 55 % (2), 90 % (4, mean closest approach 6.4), 90 % (8, 10.6),
+    60 % (16); 20 % without rotation (with the former per-phase CPU4 offsets); K = 4 with the
+    repeated update: 95 % (7.7)"""
     memory_dither: int = 4096
     """dithered rounding of the memory to 6-bit weights, +-4 weight steps (Q15): CPU4 answers
     a burst with a whole number of spikes, one more per ~8 weight steps, so without dither
@@ -131,7 +145,7 @@ class ChipSettings:
                 "turn_gain": int(round(turn)),
                 "memory_events": int(round(gains.memory_weight * self.memory_events_per_unit)),
                 "compass_events": self.compass_events, "flow_events": self.flow_events,
-                "memory_dither": self.memory_dither}
+                "memory_dither": self.memory_dither, "frame_block": self.frame_block}
 
 
 @dataclass
@@ -152,21 +166,13 @@ class ChipJourneys:
 
 @dataclass(frozen=True)
 class CircuitOffsets:
-    """Per-chip corrections of the circuit, measured by :func:`measure_offsets`:
-    ``cpu4`` (16,) the CPU4 input counts' deviation from their side's mean in smooth flight
-    (circles: the homing condition), ``cpu4_outbound`` (16,) the same on winding outbound
-    routes, and ``motor`` the CPU1 left - right count, all with the memory at rest (spike
-    counts per step)."""
+    """Per-chip correction of the circuit, measured by :func:`measure_offsets`: ``motor`` the
+    CPU1 left - right count per step with the memory at rest."""
 
-    cpu4: np.ndarray
-    cpu4_outbound: np.ndarray
     motor: float
 
     def kernel_parameters(self) -> dict:
-        def q3(x):
-            return np.clip(np.rint(8 * np.asarray(x)), -2048, 2048).astype(np.int64)
-        return {"cpu4_offset": q3(self.cpu4), "cpu4_offset_outbound": q3(self.cpu4_outbound),
-                "motor_offset": int(np.clip(np.rint(8 * self.motor), -4096, 4096))}
+        return {"motor_offset": int(np.clip(np.rint(8 * self.motor), -4096, 4096))}
 
 
 CALIBRATION_STEPS = 600
@@ -174,57 +180,18 @@ CALIBRATION_TURN = 65536 // 600
 """The offset measurement flies one slow circle (1/600 of a turn per step: the velocity lags
 the heading by only ~3 degrees, so both TN see cruising flow)."""
 CALIBRATION_TRIALS = 4
-"""Circles per direction (independent temporal noise): the offsets must be exact to a few
-hundredths of a count, since a side fundamental of delta counts per step drifts the memory
-by ~delta / 2 of the path (tuning amplitude ~2 counts) and a 1000-step route is ~850 steps long."""
-WINDING_ROUTES = 16
-WINDING_STEPS = 520
-"""Winding calibration: 16 outbound routes of 520 steps (one trajectory sample per step); with
-4 routes the offsets measured with different seeds sent 15 % or 75 % of 20 journeys home."""
-
-
-def _side_deviation(counts: np.ndarray) -> np.ndarray:
-    return counts - np.repeat(counts.reshape(2, 8).mean(axis=1), 8)
-
-
-def winding_offsets(sim, gains: Gains, settings: ChipSettings) -> np.ndarray:
-    """The CPU4 input offsets on winding routes (the outbound route's turn statistics, memory
-    frozen), in the current ``sim`` session: per column, a least-squares fit of the count per
-    step to ``o + a cos(heading) + b sin(heading)`` (a winding route does not visit all
-    headings equally, so a plain mean would keep part of the tuning); returns ``o`` minus its
-    side's mean. On chip 0 these differ from the circles' by up to 0.26 counts per step,
-    whose side fundamentals (0.17 and 0.09 counts against a tuning amplitude of ~2) integrate
-    into a drift of ~5-10 % of the path on winding routes (issue #9)."""
-    s = settings
-    _, pops = build(sim, gains, s, WINDING_STEPS, 1, 1, extra={"memory_gain": 0})
-    result = sim.run_batch(s.step_ms * (WINDING_STEPS + 2),
-                           inputs={pops["compass"]: [[[]] * 16 for _ in range(WINDING_ROUTES)]})
-    edges = s.step_ms * np.arange(1, WINDING_STEPS + 2)   # bin k: the counts of the heading sent at step k
-    skip = 20                                             # the body starts at rest
-    heading, counts = [], []
-    for k, trains in enumerate(result.spike_times(pops["cpu4_in"])):
-        d = host.decode_mailbox(KERNEL, result.run.plasticity.mailbox[k, 0])
-        heading.append(d["sample_heading"][skip:WINDING_STEPS] * (2 * np.pi / 65536))
-        counts.append(np.array([np.histogram(t, bins=edges)[0][skip:] for t in trains], float))
-    heading, counts = np.concatenate(heading), np.concatenate(counts, axis=1)
-    design = np.stack([np.ones_like(heading), np.cos(heading), np.sin(heading)], axis=1)
-    coefficients = np.linalg.lstsq(design, counts.T, rcond=None)[0]
-    return _side_deviation(coefficients[0])
+"""Circles per direction (independent temporal noise)."""
 
 
 def measure_offsets(gains: Gains, settings: ChipSettings, *, seed: int = 0, chip_id: int = 0, ideal: bool = False,
                     backend: str = "emulator") -> CircuitOffsets:
-    """Fly circles at cruising speed with the memory frozen (memory_gain 0) and average
-    the counts of the CPU4 inputs and the CPU1 left - right difference over all headings:
-    what remains is the chip's fixed-pattern offset of the circuit (a heading-independent
-    CPU4 count would integrate into a false home vector growing with the path length, a
-    CPU1 imbalance would bias every homing turn); then the CPU4 input offsets on winding
-    routes (:func:`winding_offsets`), which differ because the counts drop while the bee
-    turns. Like the per-column sensor offsets of the STDP kernels, the kernel subtracts
-    them (~25 s on the emulator)."""
+    """Fly circles at cruising speed both ways round with the memory frozen (memory_gain 0)
+    and average the CPU1 left - right count difference over all headings: what remains is
+    the chip's fixed-pattern imbalance of the steering, which would bias every homing turn;
+    the kernel subtracts it (~10 s on the emulator)."""
     from bss2_experiments import backends
     sim = backends.load(backend)
-    cpu4, motor = [], []
+    motor = []
     for direction in (1, -1):   # both ways round: the velocity's lag behind the heading cancels
         sim.setup(timestep=settings.timestep_ms, chip_id=chip_id, ideal=ideal, seed=seed + 7 + direction,
                   progress=False)
@@ -236,15 +203,9 @@ def measure_offsets(gains: Gains, settings: ChipSettings, *, seed: int = 0, chip
                                    inputs={pops["compass"]: [[[]] * 16 for _ in range(CALIBRATION_TRIALS)]})
         finally:
             sim.end()
-        cpu4.append(result.spike_counts(pops["cpu4_in"]).mean(axis=0) / CALIBRATION_STEPS)
         counts = result.spike_counts(pops["cpu1"]).mean(axis=0) / CALIBRATION_STEPS
         motor.append(counts[:8].sum() - counts[8:].sum())
-    sim.setup(timestep=settings.timestep_ms, chip_id=chip_id, ideal=ideal, seed=seed + 11, progress=False)
-    try:
-        outbound = winding_offsets(sim, gains, settings)
-    finally:
-        sim.end()
-    return CircuitOffsets(_side_deviation(np.mean(cpu4, axis=0)), outbound, float(np.mean(motor)))
+    return CircuitOffsets(float(np.mean(motor)))
 
 
 def _check(n_journeys: int, outbound_steps: int, homing_steps: int) -> None:

@@ -11,6 +11,8 @@ SUMMARY = "bee path integration: central complex on the chip, body and world on 
 EXAMPLES = """  bss2 run path-integration                     100 journeys, 1000-step outbound routes, figures
   bss2 run path-integration --journeys 20 --outbound-steps 500 --json
                                                 last stdout line: success_rate, journeys_per_second, ...
+  bss2 run path-integration --frame-block 0 --journeys 20
+                                                without the heading-frame rotation (fixed-pattern noise integrates)
   bss2 run path-integration --tune-generations 5
                                                 CMA-ES over the global gains first (Dask workers)
 """
@@ -26,6 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--chip-id", type=int, default=0, help="emulated chip (its fixed-pattern noise)")
     parser.add_argument("--ideal", action="store_true", help="no fixed-pattern or temporal noise")
     parser.add_argument("--workers", type=int, default=2, help="Dask worker processes (1: in this process)")
+    parser.add_argument("--frame-block", type=int, default=None,
+                        help="steps per rotation of the heading frame on the chip (default 4; 0: no rotation)")
     parser.add_argument("--tune-generations", type=int, default=0, help="CMA-ES generations before the run")
     parser.add_argument("--tune-population", type=int, default=6, help="CMA-ES candidates per generation")
     for name in ("memory_gain", "memory_weight", "tb1_cpu1", "turn_gain"):
@@ -47,7 +51,8 @@ def main(args: argparse.Namespace) -> int:
     config = InsectConfig(journeys=args.journeys, outbound_steps=args.outbound_steps, homing_steps=args.homing_steps,
                           curve_journeys=args.curve_journeys, seed=args.seed, chip_id=args.chip_id,
                           ideal=args.ideal, workers=args.workers, tune_generations=args.tune_generations,
-                          tune_population=args.tune_population, gains=Gains(**given))
+                          tune_population=args.tune_population, gains=Gains(**given),
+                          **({} if args.frame_block is None else {"frame_block": args.frame_block}))
     result = run(config, progress=not args.no_progress)
     chip_id = "ideal" if args.ideal else args.chip_id
     folder = result.save(args.out, Provenance(backend="emulator", chip_id=chip_id, seed=args.seed,

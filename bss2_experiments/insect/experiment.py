@@ -31,6 +31,8 @@ class InsectConfig:
     tune_steps: int = 300
     gains: rate.Gains = chip.CHIP_GAINS
     """gains of the chip's circuit (the rate model runs with its own, ``rate.Gains()``)"""
+    frame_block: int = chip.ChipSettings().frame_block
+    """steps per rotation of the heading frame on the chip (0: off)"""
 
     def __post_init__(self) -> None:
         for name in ("journeys", "outbound_steps", "homing_steps", "workers", "chunk", "curve_journeys"):
@@ -38,11 +40,18 @@ class InsectConfig:
                 raise ValueError(f"{name} = {getattr(self, name)}: must be >= 1")
         if self.tune_generations < 0:
             raise ValueError(f"tune_generations = {self.tune_generations}: must be >= 0")
+        if not 0 <= self.frame_block <= 255:
+            raise ValueError(f"frame_block = {self.frame_block}: must be 0 (no frame rotation) .. 255 steps")
+
+    @property
+    def settings(self) -> chip.ChipSettings:
+        return chip.ChipSettings(frame_block=self.frame_block)
 
 
 def _chunk(args: tuple) -> dict:
-    gains, n, outbound, homing, seed, chip_id, ideal, offsets = args
-    r = chip.run_journeys(gains, n, outbound, homing, seed=seed, chip_id=chip_id, ideal=ideal, offsets=offsets)
+    gains, n, outbound, homing, seed, chip_id, ideal, offsets, settings = args
+    r = chip.run_journeys(gains, n, outbound, homing, seed=seed, chip_id=chip_id, ideal=ideal, offsets=offsets,
+                          settings=settings)
     return {"positions": r.journeys.positions, "headings": r.journeys.headings, "closest": r.closest_approach,
             "memory": r.memory, "sample_every": r.sample_every, "wall_s": r.wall_s, "cycles": r.cycles_per_call}
 
@@ -52,7 +61,7 @@ def chip_journeys(config: InsectConfig, gains: rate.Gains, n: int, outbound: int
     """``n`` journeys on the chip in chunks of ``config.chunk`` (one Dask task each)."""
     sizes = [min(config.chunk, n - k) for k in range(0, n, config.chunk)]
     args = [(gains, m, outbound, config.homing_steps, config.seed * 100003 + 1009 * i + outbound, config.chip_id,
-             config.ideal, offsets) for i, m in enumerate(sizes)]
+             config.ideal, offsets, config.settings) for i, m in enumerate(sizes)]
     parts = list(map_function(_chunk, args))
     out = {k: np.concatenate([p[k] for p in parts]) for k in ("positions", "headings", "closest", "memory")}
     out["sample_every"] = parts[0]["sample_every"]
@@ -127,7 +136,7 @@ def run(config: InsectConfig, progress: bool = True) -> InsectResult:
             bar.close()
             gains, history = tuned.best, tuned.history
         start = time.perf_counter()
-        offsets = chip.measure_offsets(gains, chip.ChipSettings(), seed=config.seed, chip_id=config.chip_id,
+        offsets = chip.measure_offsets(gains, config.settings, seed=config.seed, chip_id=config.chip_id,
                                        ideal=config.ideal)
         main = chip_journeys(config, gains, config.journeys, config.outbound_steps, fmap, offsets)
         wall = time.perf_counter() - start

@@ -1,4 +1,4 @@
-/* Insect world kernel (see insect_world.h), with three refinements of its memory step 2 and flow events
+/* Insect world kernel (see insect_world.h), with four refinements of its memory step 2 and flow events
  * (bss2_experiments/insect/chip.py explains the measurements behind them):
  *  - the memory update keeps only each side's first spatial Fourier component (the sinusoid over the 8
  *    columns, Stone et al.'s CPU4 bump): m_k += memory_gain * (2/8) (re cos(k pi/4) + im sin(k pi/4)) with
@@ -9,8 +9,12 @@
  *    the weights still resolve short home vectors near the nest (the read-out, not the memory, saturates);
  *  - flow events are stochastically rounded, floor(flow_events f + u) with u uniform in [0, 1), so the
  *    expected TN input is linear in the velocity instead of a staircase of 8 levels;
- *  - the CPU4 input offsets differ between the winding outbound route and smooth homing (the counts drop
- *    by ~0.3-1.2 per step, unequally per column, while the bee turns), so each phase has its own. */
+ *  - the heading frame rotates by one column every frame_block steps (0..7, then back): a physical column's
+ *    fixed-pattern offset and gain visit every logical column, so their fundamental, which would integrate
+ *    into a false home vector growing with the path, averages out whatever the turning level; blocks
+ *    of a few steps, since TB1 lags a frame jump (the chain compass -> TL2 -> CL1 -> TB1 -> CPU4 input
+ *    has time constants of ~10 us against a 35 us step), and the step after a jump repeats the last
+ *    settled update instead of integrating counts of a half-turned TB1 bump. */
 #include "kernels/insect_world.h"
 #include "ppu/fxv.h"
 #include "ppu/mailbox.h"
@@ -97,9 +101,24 @@ static int32_t events_dithered(uint8_t scale, int32_t x)
     return (int32_t)(((uint32_t)(scale * x) + (random_next() >> 16)) >> 16);
 }
 
-static void update_memory(const fxv8_t counts[2], int outbound)
+/* Frame rotation of block b = step / frame_block: 0, 1, .., 7, 7, 6, .., 0 (each frame twice per 16
+ * blocks, jumps of +-1 column in equal numbers); 0 with frame_block = 0 (off). */
+static unsigned frame_of(uint16_t step)
 {
-    uint16_t offsets = outbound ? INSECT_WORLD_MB_CPU4_OFFSET_OUTBOUND : INSECT_WORLD_MB_CPU4_OFFSET;
+    uint8_t block = mailbox_u8(INSECT_WORLD_MB_FRAME_BLOCK);
+    unsigned b;
+    time_charge(40);   /* the division */
+    if (block == 0u)
+        return 0u;
+    b = (unsigned)(step / block) & 15u;
+    return b < 8u ? b : 15u - b;
+}
+
+/* counts: spikes of the CPU4 input cells under the senses sent in frame `seen`; the memory is written
+ * to the synapses in frame `frame` (the one the senses of this call use). `settling`: the senses of
+ * the counts came in a new frame, which TB1 had not yet followed: repeat the last settled update. */
+static void update_memory(const fxv8_t counts[2], unsigned seen, unsigned frame, int settling)
+{
     int32_t a[INSECT_WORLD_N_COLUMNS];
     int32_t re[2] = {0, 0}, im[2] = {0, 0};
     int32_t gain = mailbox_u16(INSECT_WORLD_MB_MEMORY_GAIN);
@@ -109,20 +128,30 @@ static void update_memory(const fxv8_t counts[2], int outbound)
     unsigned i;
     for (i = 0; i < INSECT_WORLD_N_COLUMNS; ++i) {
         uint8_t col = mailbox_u8((uint16_t)(INSECT_WORLD_MB_CPU4_COLUMNS + i));
-        a[i] = 8 * (int32_t)fxv_u8(counts[col >> 7].e[col & 127u])
-               - mailbox_i16((uint16_t)(offsets + 2u * i));
-        re[i >> 3] += a[i] * cos_q12[i & 7u];
-        im[i >> 3] += a[i] * cos_q12[(i + 6u) & 7u];   /* sin(k pi / 4) = cos((k - 2) pi / 4) */
+        unsigned k = (i - seen) & 7u;   /* physical column i of its side holds logical column k */
+        a[i] = 8 * (int32_t)fxv_u8(counts[col >> 7].e[col & 127u]);
+        re[i >> 3] += a[i] * cos_q12[k];
+        im[i >> 3] += a[i] * cos_q12[(k + 6u) & 7u];   /* sin(k pi / 4) = cos((k - 2) pi / 4) */
     }
     for (i = 0; i < 2u; ++i) {   /* Q6, bounded so that the products below fit int32 */
+        uint16_t at = (uint16_t)(INSECT_WORLD_MB_UPDATE + 8u * i);
         re[i] = clip32(fxs_shr(re[i], 6), -FUNDAMENTAL_LIMIT, FUNDAMENTAL_LIMIT);
         im[i] = clip32(fxs_shr(im[i], 6), -FUNDAMENTAL_LIMIT, FUNDAMENTAL_LIMIT);
+        if (settling) {
+            re[i] = as_i32(mailbox_u32(at));
+            im[i] = as_i32(mailbox_u32((uint16_t)(at + 4u)));
+        } else {
+            mailbox_set_u32(at, (uint32_t)re[i]);
+            mailbox_set_u32((uint16_t)(at + 4u), (uint32_t)im[i]);
+        }
     }
     synram_load_weights(&w[0], row, 0);
     synram_load_weights(&w[1], row, 1);
     for (i = 0; i < INSECT_WORLD_N_COLUMNS; ++i) {
         uint16_t at = (uint16_t)(INSECT_WORLD_MB_MEMORY + 2u * i);
-        uint8_t col = mailbox_u8((uint16_t)(INSECT_WORLD_MB_MEMORY_COLUMNS + i));
+        /* logical memory i goes to the physical CPU4 neuron (i + frame) mod 8 of its side */
+        unsigned physical = (i & 8u) | ((i + frame) & 7u);
+        uint8_t col = mailbox_u8((uint16_t)(INSECT_WORLD_MB_MEMORY_COLUMNS + physical));
         /* the side's fundamental at column k, 2/8 (re cos + im sin), in 1/64 counts */
         int32_t d = fxs_shr(re[i >> 3] * cos_q12[i & 7u] + im[i >> 3] * cos_q12[(i + 6u) & 7u], 17);
         int32_t m = mailbox_i16(at) + fxs_shr(gain * d, 6);
@@ -164,7 +193,8 @@ static int32_t outbound_turn(void)
     return turn;
 }
 
-static void send_senses(uint16_t heading, int32_t vx, int32_t vy)
+/* compass: the heading in the call's frame (heading + frame x 45 deg); flow: the true heading */
+static void send_senses(uint16_t compass_heading, uint16_t heading, int32_t vx, int32_t vy)
 {
     uint8_t compass = mailbox_u8(INSECT_WORLD_MB_COMPASS_EVENTS);
     uint8_t flow = mailbox_u8(INSECT_WORLD_MB_FLOW_EVENTS);
@@ -173,7 +203,7 @@ static void send_senses(uint16_t heading, int32_t vx, int32_t vy)
     unsigned sent = 0, i, side;
     for (i = 0; i < INSECT_WORLD_N_COMPASS; ++i) {
         uint16_t pref = (uint16_t)((i & 7u) << 13);
-        int32_t n = events_for(compass, cosine_q14((uint16_t)(heading - pref)), 14, ONE_Q14);
+        int32_t n = events_for(compass, cosine_q14((uint16_t)(compass_heading - pref)), 14, ONE_Q14);
         sent += send(mailbox_u16((uint16_t)(INSECT_WORLD_MB_COMPASS_LABELS + 2u * i)), n);
     }
     for (side = 0; side < 2u; ++side) {
@@ -196,10 +226,17 @@ void kernel_insect_world(void)
     uint16_t heading = mailbox_u16(INSECT_WORLD_MB_HEADING);
     uint8_t every = mailbox_u8(INSECT_WORLD_MB_SAMPLE_EVERY);
     int32_t turn, vx, vy, x, y, acc, drag;
+    unsigned frame;
     if (step >= total)
         return;
+    frame = frame_of(step);
     rate_read(counts);
-    update_memory(counts, step < outbound);
+    {
+        unsigned seen = mailbox_u16(INSECT_WORLD_MB_FRAME);
+        update_memory(counts, seen, frame, mailbox_u16(INSECT_WORLD_MB_SETTLING) != 0u);
+        mailbox_set_u16(INSECT_WORLD_MB_FRAME, (uint16_t)frame);
+        mailbox_set_u16(INSECT_WORLD_MB_SETTLING, (uint16_t)(frame != seen));
+    }
     {
         int32_t diff = clip32(motor(counts), -32768, 32767);
         mailbox_set_i16(INSECT_WORLD_MB_MOTOR, (int16_t)diff);
@@ -249,6 +286,6 @@ void kernel_insect_world(void)
     }
     mailbox_set_u16(INSECT_WORLD_MB_STEP, (uint16_t)(step + 1u));
     time_charge(60);
-    send_senses(heading, vx, vy);
+    send_senses((uint16_t)(heading + (frame << 13)), heading, vx, vy);
     rate_reset();
 }
