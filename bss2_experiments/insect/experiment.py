@@ -132,7 +132,8 @@ def run(config: InsectConfig, progress: bool = True) -> InsectResult:
             bar = tqdm(total=config.tune_generations, desc="CMA-ES", disable=not progress)
             tuned = tuning.tune(gains, config.tune_generations, config.tune_population, config.tune_journeys,
                                 config.tune_steps, config.tune_steps, seed=config.seed, chip_id=config.chip_id,
-                                map_function=fmap, progress=lambda g, h: (bar.update(1), bar.set_postfix(best=h[0])))
+                                map_function=fmap, progress=lambda g, h: (bar.update(1), bar.set_postfix(best=h[0])),
+                                settings=config.settings)
             bar.close()
             gains, history = tuned.best, tuned.history
         start = time.perf_counter()

@@ -38,11 +38,12 @@ def to_unit(gains: rate.Gains) -> np.ndarray:
 
 
 def loss(gains: rate.Gains, model: str, n_journeys: int, outbound_steps: int, homing_steps: int, seed: int,
-         chip_id: int = 0) -> float:
+         chip_id: int = 0, settings: chip.ChipSettings | None = None) -> float:
     """Mean of closest approach / turning distance over ``n_journeys`` journeys of
-    ``model`` ("chip" or "rate")."""
+    ``model`` ("chip" or "rate"; ``settings`` of the chip's circuit, default ``ChipSettings()``)."""
     if model == "chip":
-        res = chip.run_journeys(gains, n_journeys, outbound_steps, homing_steps, seed=seed, chip_id=chip_id)
+        res = chip.run_journeys(gains, n_journeys, outbound_steps, homing_steps, seed=seed, chip_id=chip_id,
+                                settings=settings)
         closest, turning = res.closest_approach, res.journeys.turning_distance()
     elif model == "rate":
         j = rate.run_journeys(gains, n_journeys, outbound_steps, homing_steps, seed=seed)
@@ -53,8 +54,8 @@ def loss(gains: rate.Gains, model: str, n_journeys: int, outbound_steps: int, ho
 
 
 def _evaluate(args: tuple) -> float:
-    x, model, n, outbound, homing, seed, chip_id = args
-    return loss(to_gains(x), model, n, outbound, homing, seed, chip_id)
+    x, model, n, outbound, homing, seed, chip_id, settings = args
+    return loss(to_gains(x), model, n, outbound, homing, seed, chip_id, settings)
 
 
 @dataclass
@@ -68,7 +69,7 @@ class TuningResult:
 
 def tune(start: rate.Gains, generations: int, population: int, journeys: int, outbound_steps: int,
          homing_steps: int, model: str = "chip", seed: int = 0, chip_id: int = 0, map_function=map,
-         sigma: float = 0.15, progress=None) -> TuningResult:
+         sigma: float = 0.15, progress=None, settings: chip.ChipSettings | None = None) -> TuningResult:
     """CMA-ES from ``start``; each generation's ``population`` candidates are evaluated with
     ``map_function`` (e.g. :func:`bss2_experiments.distributed.mapper`), each on
     ``journeys`` journeys (the same routes for every candidate of a generation)."""
@@ -82,7 +83,8 @@ def tune(start: rate.Gains, generations: int, population: int, journeys: int, ou
     best_x, best_loss = to_unit(start), np.inf
     for g in range(generations):
         xs = es.ask()
-        args = [(np.asarray(x), model, journeys, outbound_steps, homing_steps, seed + 7919 * g, chip_id) for x in xs]
+        args = [(np.asarray(x), model, journeys, outbound_steps, homing_steps, seed + 7919 * g, chip_id, settings)
+                for x in xs]
         losses = list(map_function(_evaluate, args))
         es.tell(xs, losses)
         k = int(np.argmin(losses))
