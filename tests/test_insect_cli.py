@@ -12,7 +12,8 @@ from bss2_experiments import cli
 @pytest.mark.slow
 def test_bss2_run_path_integration_saves_results_and_prints_json(tmp_path, capsys):
     code = cli.main(["run", "path-integration", "--journeys", "2", "--outbound-steps", "60", "--homing-steps", "60",
-                     "--curve-journeys", "1", "--frame-block", "2", "--workers", "1", "--no-progress", "--out", str(tmp_path), "--json"])
+                     "--curve-journeys", "1", "--frame-block", "2", "--workers", "1", "--no-progress", "--out", str(tmp_path),
+                     "--json"])
     assert code == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["journeys"] == 2 and 0.0 <= summary["success_rate"] <= 1.0

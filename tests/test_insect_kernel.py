@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bss2_experiments.insect import world
+from bss2_experiments.insect import chip, world
 from ppu_firmware import host
 from ppu_firmware.errors import ParameterError
 
@@ -153,19 +153,13 @@ def test_out_of_range_parameters_are_refused(name, value):
         host.encode_parameters("insect_world", {name: value})
 
 
-def _frames(n: int, block: int) -> np.ndarray:
-    """The kernel's frame schedule: blocks of ``block`` steps run through 0, 1, .., 7, 7, 6, .., 0."""
-    b = (np.arange(n) // block) % 16
-    return np.where(b < 8, b, 15 - b)
-
-
 def test_frame_rotation_maps_compass_cpu4_columns_and_memory_synapses():
     """Compass sent as heading + f x 45 deg, physical CPU4 input j read as logical j - f' (f' the
     frame of the counts), logical memory k written to physical CPU4 k + f, per side."""
     state = _state(outbound_steps=40, homing_steps=0, turn_sd=0, turn_memory=0, frame_block=1, compass_events=8,
                    memory_gain=100)
     bump = np.array([5, 3, 1, 0, 0, 0, 1, 3])           # logical bump at column 0 (left), right side flat
-    frames = _frames(32, 1)
+    frames = chip.frame_schedule(32, 1)
     assert sorted(set(frames.tolist())) == list(range(8))
     seen = 0
     for t in range(32):
@@ -195,7 +189,7 @@ def test_the_step_after_a_frame_jump_repeats_the_last_settled_update():
     state = _state(outbound_steps=20, homing_steps=0, memory_gain=100, frame_block=4)
     bump = np.array([5, 3, 1, 0, 0, 0, 1, 3])
     update = _fundamental_update(np.concatenate([bump, np.full(8, 2)]), 100)
-    frames = _frames(8, 4)
+    frames = chip.frame_schedule(8, 4)
     seen, settling = 0, []
     for t in range(8):
         counts = np.full(256, 2, np.uint8)

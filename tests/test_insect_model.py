@@ -85,8 +85,7 @@ def test_tb1_population_vector_decodes_the_heading_on_the_chip():
     pref = np.arange(8) * np.pi / 4
     vector = (counts * np.exp(1j * pref)[:, None]).sum(axis=0)
     decoded = np.angle(vector) + np.pi          # TB1 is inhibited around the heading (CL1 = 1 - TL2)
-    block = (np.arange(steps) // s.frame_block) % 16
-    frame = np.where(block < 8, block, 15 - block)   # the compass is sent in the rotated frame
+    frame = chip.frame_schedule(steps, s.frame_block)   # the compass is sent in the rotated frame
     assert frame.max() == 7
     settled = (np.arange(steps) >= 5) & (np.arange(steps) % s.frame_block != 0)   # TB1 lags a frame jump by a step
     err = np.abs(world.wrap(decoded - frame * np.pi / 4 - heading))[settled]

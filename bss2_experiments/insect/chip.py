@@ -148,6 +148,17 @@ class ChipSettings:
                 "memory_dither": self.memory_dither, "frame_block": self.frame_block}
 
 
+def frame_schedule(n_steps: int, frame_block: int) -> np.ndarray:
+    """Heading-frame rotation (columns, 0..7) of each step as the ``insect_world`` kernel runs it:
+    blocks of ``frame_block`` steps go through 0, 1, .., 7, 7, 6, .., 0 (each frame twice per 16
+    blocks, as many +1 as -1 jumps); all 0 with ``frame_block = 0``. The compass of step t is sent
+    as if the heading were ``heading + 45 deg x frame``."""
+    if frame_block == 0:
+        return np.zeros(n_steps, np.int64)
+    block = (np.arange(n_steps) // frame_block) % 16
+    return np.where(block < 8, block, 15 - block)
+
+
 @dataclass
 class ChipJourneys:
     """Outcome of journeys on the chip: trajectory samples (``journeys`` at the sampling

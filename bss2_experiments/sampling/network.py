@@ -287,8 +287,9 @@ class SamplingNetwork:
         All trials go into one chip run unless ``trials_per_run`` spreads them over runs of at
         most that many trials. Each run draws the analog parameters' temporal (CapMem) error
         afresh, and a strongly coupled sampler amplifies it: on chip 0 the Bell network's
-        visible distribution moves by a total variation of 0.3-0.4 from one run to the next
-        (0.04 on the ideal chip), so such networks sample across many short runs to average it.
+        visible distribution moved by a total variation of 0.3-0.4 from one run to the next with
+        narrow activation functions (background weight 5; 0.04 on the ideal chip), so such
+        networks sample across many short runs to average it.
         Reference simulators run the trials back to back either way."""
         s = self.setup
         if duration_us <= s.burn_in_us + s.sample_period_us:

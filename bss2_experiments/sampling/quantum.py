@@ -77,9 +77,8 @@ def probabilities(rho: np.ndarray) -> np.ndarray:
     return np.clip(np.einsum("aij,ji->a", povm(n), rho).real, 0.0, None)
 
 
-def reconstruct(p: np.ndarray) -> np.ndarray:
-    """Density matrix from POVM outcome probabilities (linear inversion; the result is
-    Hermitian with trace 1, and positive if ``p`` is exact)."""
+def _outcome_distribution(p: np.ndarray) -> tuple[np.ndarray, int]:
+    """``p`` as a checked distribution over the POVM outcomes of ``n`` qubits, and ``n``."""
     p = np.asarray(p, dtype=float)
     n = int(round(np.log(p.size) / np.log(4)))
     if p.ndim != 1 or 4 ** n != p.size:
@@ -87,6 +86,13 @@ def reconstruct(p: np.ndarray) -> np.ndarray:
     if np.any(p < 0) or abs(p.sum() - 1) > 1e-6:
         raise QuantumStateError(f"POVM probabilities must be non-negative and sum to 1 (sum {p.sum():.6g})")
     _check_qubits(n)
+    return p, n
+
+
+def reconstruct(p: np.ndarray) -> np.ndarray:
+    """Density matrix from POVM outcome probabilities (linear inversion; the result is
+    Hermitian with trace 1, and positive if ``p`` is exact)."""
+    p, n = _outcome_distribution(p)
     return np.einsum("a,aij->ij", p, _dual(n))
 
 
@@ -99,16 +105,14 @@ def reconstruct_ml(p: np.ndarray, tolerance: float = 1e-12, max_iterations: int 
     changes by less than ``tolerance``. Where linear inversion (:func:`reconstruct`) is positive
     the two agree; sampled frequencies usually are not quite physical, and linear inversion then
     has negative eigenvalues that this estimator does not."""
-    reconstruct(p)  # checks shape, sign and normalisation
-    p = np.asarray(p, dtype=float)
-    n = int(round(np.log(p.size) / np.log(4)))
+    p, n = _outcome_distribution(p)
     elements = povm(n)
     identity = np.eye(2 ** n)
     rho = identity.astype(complex) / 2 ** n
+    seen = p > 0
     previous = -np.inf
     for _ in range(max_iterations):
         probs = np.einsum("aij,ji->a", elements, rho).real
-        seen = p > 0
         likelihood = float(p[seen] @ np.log(probs[seen]))
         if likelihood - previous < tolerance:
             return rho
